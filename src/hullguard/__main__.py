@@ -1,0 +1,3 @@
+from hullguard.cli import entry
+
+entry()

@@ -1,0 +1,253 @@
+"""The values every layer shares: severities, pillars, locations, findings and the report."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+REPORT_SCHEMA = "hullguard/report/v1"
+
+
+class Severity(enum.Enum):
+    """How bad a finding is; ordered from INFO (advice) to CRITICAL."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Pillar(enum.IntEnum):
+    """The six pillars of container security; a rule id's first digit."""
+
+    SOCKET = 1
+    PRIVILEGES = 2
+    HOST_MOUNTS = 3
+    IMAGE = 4
+    HOST = 5
+    PIPELINE = 6
+
+    @property
+    def title(self) -> str:
+        return _PILLAR_TITLES[self]
+
+
+_PILLAR_TITLES = {
+    Pillar.SOCKET: "Docker socket",
+    Pillar.PRIVILEGES: "Privileges",
+    Pillar.HOST_MOUNTS: "Host mounts",
+    Pillar.IMAGE: "Dockerfile and image hygiene",
+    Pillar.HOST: "Host",
+    Pillar.PIPELINE: "Pipeline",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value came from: a file position, a logical path for live data, or both."""
+
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    logical: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "logical": self.logical,
+        }
+
+    def __str__(self) -> str:
+        where = self.path or self.logical or "?"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+
+@dataclass(frozen=True, slots=True)
+class Located(Generic[T]):
+    """A value together with the place it was written."""
+
+    value: T
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule's verdict on one place. `rule_*`, `pillar` and `references` copy the rule's metadata."""
+
+    rule_id: str
+    rule_name: str
+    pillar: int
+    severity: Severity
+    message: str
+    target_kind: str
+    location: Location
+    resource: str | None = None
+    fix: str | None = None
+    references: tuple[str, ...] = ()
+    snippet: str | None = None
+    chain: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "pillar": self.pillar,
+            "severity": self.severity.value,
+            "message": self.message,
+            "target_kind": self.target_kind,
+            "resource": self.resource,
+            "location": self.location.to_dict(),
+            "fix": self.fix,
+            "references": list(self.references),
+            "snippet": self.snippet,
+            "chain": list(self.chain),
+            "fingerprint": self.fingerprint,
+        }
+
+
+class TargetStatus(enum.Enum):
+    OK = "ok"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A file (or, later, a live object) that the scan looked at."""
+
+    kind: str
+    path: str
+    status: TargetStatus = TargetStatus.OK
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind, "path": self.path, "status": self.status.value}
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+class ErrorKind(enum.Enum):
+    PARSE = "parse"
+    READ = "read"
+    RULE_CRASH = "rule-crash"
+    SUPPRESSION = "suppression"
+    CONFIG = "config"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEntry:
+    """Something that went wrong for one target; the rest of the scan went on."""
+
+    path: str | None
+    message: str
+    line: int | None = None
+    column: int | None = None
+    kind: ErrorKind = ErrorKind.PARSE
+    rule_id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "path": self.path,
+            "line": self.line,
+            "message": self.message,
+            "kind": self.kind.value,
+        }
+        if self.column is not None:
+            data["column"] = self.column
+        if self.rule_id:
+            data["rule_id"] = self.rule_id
+        return data
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a run found. Renderers see only this."""
+
+    version: str
+    targets: tuple[Target, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[ErrorEntry, ...] = ()
+    suppressed: int = 0
+    baselined: int = 0
+    fail_on: Severity | None = Severity.MEDIUM
+
+    def by_pillar(self) -> dict[str, int]:
+        counts = Counter(str(f.pillar) for f in self.findings)
+        return {str(p.value): counts.get(str(p.value), 0) for p in Pillar}
+
+    def by_severity(self) -> dict[str, int]:
+        counts = Counter(f.severity.value for f in self.findings)
+        return {s.value: counts[s.value] for s in reversed(Severity) if counts[s.value]}
+
+    def failing(self) -> list[Finding]:
+        """Findings at or above the fail-on threshold."""
+        if self.fail_on is None:
+            return []
+        threshold = self.fail_on
+        return [f for f in self.findings if threshold <= f.severity]
+
+    def unreadable_targets(self) -> list[Target]:
+        return [t for t in self.targets if t.status is TargetStatus.ERROR]
+
+    def exit_code(self) -> int:
+        """0: nothing at or above the threshold; 1: findings at or above it; 2: a target unreadable."""
+        if self.unreadable_targets():
+            return 2
+        return 1 if self.failing() else 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema": REPORT_SCHEMA,
+            "tool": {"name": "hullguard", "version": self.version},
+            "targets": [t.to_dict() for t in self.targets],
+            "findings": [f.to_dict() for f in self.findings],
+            "errors": [e.to_dict() for e in self.errors],
+            "summary": {
+                "by_pillar": self.by_pillar(),
+                "by_severity": self.by_severity(),
+                "suppressed": self.suppressed,
+                "baselined": self.baselined,
+            },
+        }
