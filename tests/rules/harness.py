@@ -1,0 +1,85 @@
+"""Runs one rule over one fixture file, the way the engine would, and reads the fixture's markers.
+
+Fixture conventions (tests/rules/fixtures/<RULE>/):
+- `bad_*` files must make the rule fire; `good_*` files must not.
+- A comment line `# expect: HG402` (several ids may be given, comma-separated) says that the rule
+  fires on the next line that is not a comment or blank. Every finding of the fixture's rule must
+  be expected, and every expectation met.
+- An optional comment line `# options: {"json": "object"}` gives the rule options for this file;
+  `# build-arg: NAME=VALUE` passes a build argument.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hullguard.model import Finding
+from hullguard.registry import DOCKERFILE, IMAGE, Context, Rule, get_rule
+from hullguard.sources.dockerfile import parse_dockerfile
+from hullguard.spec import image_spec_from_dockerfile
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_EXPECT = re.compile(r"^\s*#\s*expect:\s*(.+?)\s*$")
+_OPTIONS = re.compile(r"^\s*#\s*options:\s*(\{.*\})\s*$")
+_BUILD_ARG = re.compile(r"^\s*#\s*build-arg:\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+@dataclass
+class Fixture:
+    path: Path
+    rule: Rule
+    expected: set[tuple[str, int]] = field(default_factory=set)
+    options: dict[str, Any] = field(default_factory=dict)
+    build_args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def must_fire(self) -> bool:
+        return self.path.name.startswith("bad_")
+
+
+def load_fixture(path: Path) -> Fixture:
+    rule = get_rule(path.parent.name)
+    assert rule is not None, f"{path}: no rule {path.parent.name}"
+    fixture = Fixture(path=path, rule=rule)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pending: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if m := _EXPECT.match(line):
+            pending.extend(x.strip().upper() for x in m.group(1).split(","))
+            continue
+        if m := _OPTIONS.match(line):
+            fixture.options.update(json.loads(m.group(1)))
+            continue
+        if m := _BUILD_ARG.match(line):
+            fixture.build_args[m.group(1)] = m.group(2)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        for rule_id in pending:
+            fixture.expected.add((rule_id, number))
+        pending = []
+    return fixture
+
+
+def run_fixture(fixture: Fixture) -> list[Finding]:
+    """The findings of the fixture's own rule on its file."""
+    rule = fixture.rule
+    text = fixture.path.read_text(encoding="utf-8")
+    path = fixture.path.name
+    dockerfile = parse_dockerfile(text, path, fixture.build_args)
+    options = {**rule.options, **fixture.options}
+    ctx = Context(rule, target_kind="dockerfile", path=path, options=options,
+                  lines=list(dockerfile.lines))
+    findings: list[Finding] = []
+    if DOCKERFILE in rule.targets:
+        findings.extend(rule.func(dockerfile, ctx))
+    if IMAGE in rule.targets:
+        spec = image_spec_from_dockerfile(dockerfile)
+        if spec is not None:
+            findings.extend(rule.func(spec, ctx))
+    return findings
