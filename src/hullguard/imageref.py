@@ -13,7 +13,7 @@ _PATH_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
-    """A parsed reference. `registry` is `docker.io` for Docker Hub; `path` has `library/` added there."""
+    """A parsed reference; `registry` is `docker.io` for Docker Hub."""
 
     raw: str
     registry: str

@@ -112,7 +112,7 @@ class Located(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One rule's verdict on one place. `rule_*`, `pillar` and `references` copy the rule's metadata."""
+    """One rule's verdict on one place; rule fields copy the rule's metadata."""
 
     rule_id: str
     rule_name: str
@@ -162,7 +162,8 @@ class Target:
     note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"kind": self.kind, "path": self.path, "status": self.status.value}
+        data: dict[str, object] = {"kind": self.kind, "path": self.path}
+        data["status"] = self.status.value
         if self.note:
             data["note"] = self.note
         return data
@@ -232,7 +233,7 @@ class Report:
         return [t for t in self.targets if t.status is TargetStatus.ERROR]
 
     def exit_code(self) -> int:
-        """0: nothing at or above the threshold; 1: findings at or above it; 2: a target unreadable."""
+        """0: nothing at or above the threshold, 1: findings at or above it, 2: unreadable."""
         if self.unreadable_targets():
             return 2
         return 1 if self.failing() else 0

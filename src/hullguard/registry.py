@@ -1,4 +1,4 @@
-"""The rule registry: rules declare their metadata beside their code and are discovered, never listed.
+"""The rule registry: rules declare their metadata beside their code; discovered, never listed.
 
 A rule is a function `(model, ctx) -> Iterator[Finding]` decorated with `@rule(...)`. Its docstring
 is its documentation page and must hold the sections in `DOC_SECTIONS`.
@@ -137,13 +137,13 @@ def get_rule(rule_id: str) -> Rule | None:
 
 
 def rules_matching(prefix: str) -> list[Rule]:
-    """Rules whose id starts with `prefix` (`HG4` selects pillar 4, `HG402` one rule) or whose name is it."""
+    """Rules whose id starts with `prefix` (`HG4`: pillar 4) or whose name is `prefix`."""
     prefix_upper = prefix.upper()
     return [r for r in all_rules() if r.id.startswith(prefix_upper) or r.name == prefix]
 
 
 class Context:
-    """What a rule may use: its options and a factory for findings. Rules never touch anything else."""
+    """What a rule may use: its options and a factory for findings; nothing else."""
 
     def __init__(
         self,

@@ -1,0 +1,197 @@
+"""The command line. Thin: parse options, call the engine, render, return the exit code.
+
+Heavy modules (the engine, rules, rich) are imported inside the commands so that
+`hullguard --version` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hullguard import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="hullguard",
+                      message="%(prog)s %(version)s")  # fmt: skip
+def cli() -> None:
+    """Audit containers against six pillars of container security.
+
+    \b
+    1 Docker socket   2 Privileges   3 Host mounts
+    4 Dockerfile and image hygiene   5 Host   6 Pipeline
+    """
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json", "sarif"]), help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", metavar="SEVERITY",
+              help="Exit 1 when a finding is at or above SEVERITY (info..critical, or never). "
+                   "Default: medium.")
+@click.option("--profile", type=click.Choice(["default", "pss-baseline", "pss-restricted",
+                                              "cis-docker"]),
+              help="Select rules by purpose.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: nearest .hullguard.toml or pyproject.toml).")
+@click.option("--select", multiple=True, metavar="RULES",
+              help="Only these rules: ids, id prefixes (HG4) or names; repeatable, comma lists.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Report only findings not in this earlier JSON report.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="NAME=VALUE",
+              help="Value for a Dockerfile ARG, as `docker build --build-arg`.")
+@click.option("--max-file-size", metavar="SIZE", help="Skip larger files (default 5MiB).")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: auto).")
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+         profile: str | None, config_path: str | None, select: tuple[str, ...],
+         ignore: tuple[str, ...], exclude: tuple[str, ...], baseline: str | None,
+         build_args: tuple[str, ...], max_file_size: str | None, color: bool | None) -> None:
+    """Scan source trees: Dockerfiles (compose, Kubernetes, CI and scripts are recognised)."""
+    from hullguard.config import (
+        Config,
+        ConfigError,
+        find_config,
+        load_config,
+        parse_fail_on,
+        parse_size,
+    )
+    from hullguard.engine import ScanRequest, load_baseline, unknown_rule_tokens
+    from hullguard.engine import scan as run_scan
+    from hullguard.render import render
+
+    targets = paths or (".",)
+    try:
+        found = Path(config_path) if config_path else find_config(Path(targets[0]).resolve())
+        config = load_config(found) if found else Config()
+        overrides: dict[str, Any] = {}
+        if fail_on is not None:
+            overrides["fail_on"] = parse_fail_on(fail_on)
+        if profile:
+            overrides["profile"] = profile
+        if select:
+            overrides["select"] = _split(select)
+        if ignore:
+            overrides["ignore"] = config.ignore + _split(ignore)
+        if exclude:
+            overrides["exclude"] = config.exclude + _split(exclude)
+        if max_file_size:
+            overrides["max_file_size"] = parse_size(max_file_size)
+        if build_args:
+            overrides["build_args"] = {**config.build_args, **_parse_build_args(build_args)}
+        config = replace(config, **overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    unknown = unknown_rule_tokens(config.select + config.ignore + tuple(config.severity))
+    if unknown:
+        raise click.UsageError(f"unknown rule(s): {', '.join(unknown)} (see `hullguard rules`)")
+    prints: frozenset[str] = frozenset()
+    if baseline:
+        try:
+            prints = load_baseline(json.loads(Path(baseline).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"--baseline {baseline}: {exc}") from None
+    report = run_scan(ScanRequest(paths=tuple(targets), config=config, baseline=prints))
+    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    sys.exit(report.exit_code())
+
+
+def _parse_build_args(values: Sequence[str]) -> dict[str, str]:
+    result = {}
+    for value in values:
+        name, sep, arg = value.partition("=")
+        if not sep:
+            arg = os.environ.get(name, "")
+        if not name.strip():
+            raise click.UsageError(f"--build-arg {value!r}: expected NAME=VALUE")
+        result[name.strip()] = arg
+    return result
+
+
+def _use_color(flag: bool | None, output: str | None) -> bool:
+    if flag is not None:
+        return flag
+    if output or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(f"--output {output}: {exc.strerror}") from None
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@cli.command("rules")
+@click.option("-f", "--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json", "markdown"]))
+@click.option("--pillar", type=click.IntRange(1, 6), help="Only this pillar's rules.")
+def rules_command(fmt: str, pillar: int | None) -> None:
+    """List every rule with its metadata."""
+    from hullguard.docs import rules_index_markdown, rules_json, rules_text
+    from hullguard.registry import all_rules
+
+    rules = [r for r in all_rules() if pillar is None or r.pillar == pillar]
+    if fmt == "json":
+        click.echo(json.dumps(rules_json(rules), indent=2))
+    elif fmt == "markdown":
+        click.echo(rules_index_markdown(rules), nl=False)
+    else:
+        click.echo(rules_text(rules), nl=False)
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Show one rule's documentation page (by id or name)."""
+    from hullguard.docs import rule_page
+    from hullguard.registry import rules_matching
+
+    matches = [r for r in rules_matching(rule_id) if r.id == rule_id.upper() or r.name == rule_id]
+    if not matches:
+        raise click.UsageError(f"no rule {rule_id!r} (see `hullguard rules`)")
+    click.echo(rule_page(matches[0]), nl=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with `argv` and return the exit code instead of exiting."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="hullguard",
+                 standalone_mode=False)  # fmt: skip
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_USAGE
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_USAGE
+    return EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())

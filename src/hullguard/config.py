@@ -1,0 +1,160 @@
+"""Configuration: `.hullguard.toml` or `[tool.hullguard]` in `pyproject.toml`, merged with the CLI.
+
+```toml
+select = ["HG2", "HG4"]          # rule ids, id prefixes (HG4 = pillar 4) or rule names
+ignore = ["HG413"]
+fail-on = "high"                  # info|low|medium|high|critical|never
+profile = "default"               # default|pss-baseline|pss-restricted|cis-docker
+exclude = ["vendor/**", "*.tmpl"]
+max-file-size = "5MiB"
+build-args = {BASE = "python:3.12-slim"}
+
+[severity]                         # per-rule severity overrides
+HG444 = "info"
+
+[rules.HG410]                      # per-rule options
+trusted_registries = ["docker.io/library", "ghcr.io/acme"]
+```
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hullguard.model import Severity
+
+CONFIG_FILE = ".hullguard.toml"
+PROFILES = ("default", "pss-baseline", "pss-restricted", "cis-docker")
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+_KNOWN_KEYS = frozenset(
+    {"select", "ignore", "fail-on", "profile", "exclude", "max-file-size", "build-args",
+     "severity", "rules"}
+)  # fmt: skip
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = Severity.MEDIUM  # None: never fail
+    profile: str = "default"
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str | None = None  # the file it came from
+
+
+def parse_fail_on(text: str) -> Severity | None:
+    if text.strip().lower() == "never":
+        return None
+    try:
+        return Severity.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"fail-on: {exc}; or `never`") from None
+
+
+def parse_size(text: str | int) -> int:
+    if isinstance(text, int):
+        return text
+    match = _SIZE.match(text)
+    if not match:
+        raise ConfigError(f"max-file-size: cannot read {text!r} as a size (e.g. 5MiB, 800k)")
+    number = float(match.group(1))
+    unit = (match.group(2) or "b").lower()[:1]
+    factor = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+    return int(number * factor)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.hullguard.toml`, or `pyproject.toml` with a `[tool.hullguard]` table."""
+    directory = start if start.is_dir() else start.parent
+    for folder in (directory, *directory.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "hullguard" in data["tool"]
+
+
+def load_config(path: Path) -> Config:
+    """Read a config file; ConfigError names the file (and the line, for TOML syntax errors)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("hullguard", {})
+    return config_from_mapping(data, str(path))
+
+
+def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: `{key}` must be a list of strings")
+        return tuple(value)
+
+    profile = str(data.get("profile", "default"))
+    if profile not in PROFILES:
+        raise ConfigError(f"{source}: unknown profile {profile!r} (one of {', '.join(PROFILES)})")
+    severity: dict[str, Severity] = {}
+    raw_severity = data.get("severity", {})
+    if not isinstance(raw_severity, dict):
+        raise ConfigError(f"{source}: `severity` must be a table of rule id = severity")
+    for rule_id, value in raw_severity.items():
+        try:
+            severity[rule_id.upper()] = Severity.parse(str(value))
+        except ValueError as exc:
+            raise ConfigError(f"{source}: severity.{rule_id}: {exc}") from None
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
+        raise ConfigError(f"{source}: `rules` must hold one table per rule, e.g. [rules.HG410]")
+    build_args = data.get("build-args", {})
+    if not isinstance(build_args, dict):
+        raise ConfigError(f"{source}: `build-args` must be a table of NAME = value")
+    return Config(
+        select=strings("select"),
+        ignore=strings("ignore"),
+        fail_on=parse_fail_on(str(data["fail-on"])) if "fail-on" in data else Severity.MEDIUM,
+        profile=profile,
+        exclude=strings("exclude"),
+        max_file_size=parse_size(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)),
+        build_args={str(k): str(v) for k, v in build_args.items()},
+        severity=severity,
+        rule_options={k.upper(): dict(v) for k, v in rules.items()},
+        source=source,
+    )
