@@ -393,7 +393,7 @@ class _Parser:
             marker = _heredoc_marker(text[begin:end])
             if marker is None:
                 continue
-            delimiter, strip_tabs, quoted = marker
+            delimiter, strip_tabs, quoted = marker.delimiter, marker.strip_tabs, marker.quoted
             first = i
             body: list[str] = []
             terminated = False
@@ -561,31 +561,45 @@ class _Parser:
         instruction: Instruction,
         heredocs: list[tuple[Heredoc, int]],
     ) -> Script | None:
+        """The shell of a RUN. Heredoc markers are blanked out of the command line (tree-sitter
+        cannot read two heredocs on one line, nor one before the command name); each body is
+        handed over as the stdin of the command it feeds, parsed when that command is a shell."""
         value = instruction.value
         if instruction.exec_form is not None:
             return self.exec_script(logical, rest, instruction.exec_form)
-        if heredocs and all(
-            _heredoc_marker(logical.text[b:e]) is not None
-            for b, e in _words(logical.text, rest, self.escape)
-        ):
-            return self.heredoc_scripts(heredocs)
-        if not heredocs:
-            return _shell_parser.parse(value, line_map=logical.map_from(rest))
         entries = logical.map_from(rest)
-        parts = [value]
-        length = len(value)
-        for heredoc, first in heredocs:
-            count = heredoc.content.count("\n")
-            lines = self.lines[first : first + count + 1]
-            if len(lines) == count:  # unterminated: let the shell see an end anyway
-                lines.append(heredoc.delimiter)
-            for number, line in enumerate(lines, start=first + 1):
-                length += 1
-                parts.append("\n")
-                entries.append((length, min(number, len(self.lines)), 1))
-                parts.append(line)
-                length += len(line)
-        return _shell_parser.parse("".join(parts), line_map=entries)
+        if not heredocs:
+            return _shell_parser.parse(value, line_map=entries)
+        text = logical.text
+        blanked = list(value)
+        markers: list[int] = []
+        for begin, end in _words(text, rest, self.escape):
+            marker = _heredoc_marker(text[begin:end])
+            if marker is not None:
+                at = begin - rest + marker.start
+                blanked[at : at + marker.length] = " " * marker.length
+                markers.append(at)
+        command_line = "".join(blanked)
+        if not command_line.strip():
+            return self.heredoc_scripts(heredocs)
+        bodies = {
+            at: (heredoc.content, self.body_map(heredoc, first))
+            for at, (heredoc, first) in zip(markers, heredocs, strict=False)
+        }
+        return _shell_parser.parse(command_line, line_map=entries, stdin_bodies=bodies)
+
+    def body_map(self, heredoc: Heredoc, first: int) -> list[tuple[int, int, int]]:
+        """Line map of a heredoc's content, whose first line is line index `first`."""
+        entries = []
+        offset = 0
+        for number, body_line in enumerate(heredoc.content.split("\n"), start=first + 1):
+            stripped = 0
+            if heredoc.strip_tabs and number <= len(self.lines):
+                original = self.lines[number - 1]
+                stripped = len(original) - len(original.lstrip("\t"))
+            entries.append((offset, number, 1 + stripped))
+            offset += len(body_line) + 1
+        return entries
 
     def heredoc_scripts(self, heredocs: list[tuple[Heredoc, int]]) -> Script | None:
         """`RUN <<EOF`: each body is a script of its own, unless a shebang names another
@@ -593,19 +607,9 @@ class _Parser:
         commands: list[Command] = []
         errors: list[ShellError] = []
         for heredoc, first in heredocs:
-            content = heredoc.content
-            if not _is_shell_script(content):
+            if not _is_shell_script(heredoc.content):
                 return None
-            entries = []
-            offset = 0
-            for number, body_line in enumerate(content.split("\n"), start=first + 1):
-                stripped = 0
-                if heredoc.strip_tabs and number - 1 < len(self.lines):
-                    original = self.lines[number - 1]
-                    stripped = len(original) - len(original.lstrip("\t"))
-                entries.append((offset, number, 1 + stripped))
-                offset += len(body_line) + 1
-            script = _shell_parser.parse(content, line_map=entries)
+            script = _shell_parser.parse(heredoc.content, line_map=self.body_map(heredoc, first))
             shift = len(commands) and max(c.pipeline for c in commands) + 1
             commands.extend(replace(c, pipeline=c.pipeline + shift) for c in script.commands)
             errors.extend(script.errors)
@@ -791,24 +795,33 @@ def _keyword(text: str) -> str:
     return text[:end].upper()
 
 
-def _heredoc_marker(word: str) -> tuple[str, bool, bool] | None:
-    """`<<EOF`, `<<-EOF`, `<<"EOF"`, `2<<EOF`: (delimiter, strip_tabs, quoted)."""
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    delimiter: str
+    strip_tabs: bool
+    quoted: bool
+    start: int  # where `<<` (or its file descriptor) starts in the word
+    length: int  # how many characters of the word the marker spans
+
+
+def _heredoc_marker(word: str) -> _Marker | None:
+    """`<<EOF`, `<<-EOF`, `<<"EOF"`, `2<<EOF` (possibly followed by `>file`)."""
     at = word.find("<<")
-    if at == -1 or (not word[:at].isdigit() and at != 0):
+    if at == -1 or (at != 0 and not word[:at].isdigit()):
         return None
-    rest = word[at + 2 :]
-    strip_tabs = rest.startswith("-")
+    begin = at + 2
+    strip_tabs = word.startswith("-", begin)
     if strip_tabs:
-        rest = rest[1:]
-    end = 0
-    while end < len(rest) and rest[end] not in _SHELL_METACHARACTERS and rest[end] != "<":
+        begin += 1
+    end = begin
+    while end < len(word) and word[end] not in _SHELL_METACHARACTERS and word[end] != "<":
         end += 1
-    rest = rest[:end]
-    quoted = "'" in rest or '"' in rest
-    delimiter = rest.replace("'", "").replace('"', "")
+    name = word[begin:end]
+    quoted = "'" in name or '"' in name
+    delimiter = name.replace("'", "").replace('"', "")
     if not delimiter:
         return None
-    return delimiter, strip_tabs, quoted
+    return _Marker(delimiter, strip_tabs, quoted, 0, end)
 
 
 def _json_array(value: str) -> tuple[str, ...] | None:

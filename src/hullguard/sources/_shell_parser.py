@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +87,21 @@ def parse(
     line: int = 1,
     column: int = 1,
     line_map: Sequence[tuple[int, int, int]] | None = None,
+    stdin_bodies: Mapping[int, tuple[str, Sequence[tuple[int, int, int]]]] | None = None,
 ) -> Script:
-    """Parse `text` into commands; `line_map` (see `LineMap`) overrides `line`/`column`."""
+    """Parse `text` into commands; `line_map` (see `LineMap`) overrides `line`/`column`.
+
+    `stdin_bodies` maps the offset of a heredoc marker taken out of `text` to the heredoc's
+    body and its line map: a body that feeds a shell (`bash <<EOF`) is parsed as a script.
+    """
     positions = LineMap(line_map) if line_map is not None else LineMap.for_text(text, line, column)
     state = _State()
-    _parse_into(state, text, positions.at, nested=False, depth=0)
+    walker = _parse_into(state, text, positions.at, nested=False, depth=0)
+    if stdin_bodies and walker is not None:
+        for at, (body, body_map) in sorted(stdin_bodies.items()):
+            fed = next((c for c in walker.feeds if c[0] > at), None)
+            if fed is not None and fed[1]:
+                _parse_into(state, body, LineMap(body_map).at, nested=True, depth=1)
     return Script(tuple(state.commands), tuple(state.errors))
 
 
@@ -120,15 +130,18 @@ def script_from_argv(
     return Script(tuple(state.commands), tuple(state.errors))
 
 
-def _parse_into(state: _State, text: str, positions: Position, *, nested: bool, depth: int) -> None:
+def _parse_into(
+    state: _State, text: str, positions: Position, *, nested: bool, depth: int
+) -> _Walker | None:
     if not text.strip():
-        return
+        return None
     data = text.encode("utf-8", "surrogatepass")
     tree = _ts_parser().parse(data)
     walker = _Walker(state, text, positions, nested=nested, depth=depth)
     if len(data) != len(text):
         walker.byte_to_char = _byte_to_char(text, len(data))
     walker.walk(tree.root_node, None, False, nested)
+    return walker
 
 
 def _byte_to_char(text: str, size: int) -> list[int]:
@@ -154,6 +167,8 @@ class _Walker:
         self.nested = nested
         self.depth = depth
         self.byte_to_char: list[int] | None = None
+        # (end offset, runs a shell reading its stdin) of each command, in text order
+        self.feeds: list[tuple[int, bool]] = []
 
     # -- offsets -------------------------------------------------------------------------------
 
@@ -284,6 +299,7 @@ class _Walker:
                 words.append(Word(text, self.raw(argument), *self.where(argument.start_byte)))
             if slot is None:
                 slot = (self.state.new_pipeline(), 0)
+            self.feeds.append((self.offset(node.end_byte), _reads_script_from_stdin(words)))
             self.emit(
                 words,
                 arguments,
@@ -517,6 +533,17 @@ _WRAPPER_OPTIONS_WITH_VALUE: dict[str, frozenset[str]] = {
 # Positional arguments a wrapper takes before the command it runs.
 _WRAPPER_POSITIONALS = {"timeout": 1, "chroot": 1, "gosu": 1, "su-exec": 1}
 WRAPPERS = frozenset(_WRAPPER_OPTIONS_WITH_VALUE)
+
+
+def _reads_script_from_stdin(words: Sequence[Word]) -> bool:
+    argv = [w.text for w in words]
+    while argv:
+        name = posixpath.basename(argv[0])
+        inner = wrapped_index(name, argv)
+        if inner is None:
+            return name in SHELLS and shell_script_index(name, argv) is None
+        argv = argv[inner:]
+    return False
 
 
 def _is_assignment(word: str) -> bool:
