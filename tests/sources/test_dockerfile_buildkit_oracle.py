@@ -1,0 +1,62 @@
+"""Differential test: our Dockerfile parser against BuildKit's own (the `dockerfile` package).
+
+Both must agree on every instruction's keyword, line range, flags, heredoc bodies and arguments,
+over every Dockerfile the repository holds (rule fixtures, examples) and the benchmark corpus
+when it has been generated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hullguard.sources.dockerfile import Instruction, parse_dockerfile
+from tests.conftest import REPO
+
+buildkit = pytest.importorskip("dockerfile", reason="the `dockerfile` wheel (BuildKit's parser) "
+                               "is published for x86_64 only")
+
+
+def _corpus() -> list[Path]:
+    files = sorted((REPO / "tests" / "rules" / "fixtures").glob("HG*/*"))
+    files += sorted(p for p in (REPO / "examples").rglob("*") if p.name.endswith("Dockerfile"))
+    bench = REPO / "bench" / ".corpus" / "dockerfiles"
+    if bench.is_dir():
+        files += sorted(p for p in bench.rglob("*") if p.is_file())[:400]
+    return files
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _ours(instr: Instruction) -> tuple[object, ...]:
+    flags = tuple(f"--{f.name}" + ("" if f.value is None else f"={f.value}") for f in instr.flags)
+    heredocs = tuple(h.content for h in instr.heredocs)
+    return (instr.keyword, instr.location.line, instr.location.end_line, flags, heredocs)
+
+
+def _theirs(command: object) -> tuple[object, ...]:
+    heredocs = tuple(h.content for h in command.heredocs)  # type: ignore[attr-defined]
+    return (command.cmd, command.start_line, command.end_line, tuple(command.flags), heredocs)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(REPO)))
+def test_same_instructions_as_buildkit(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        expected = buildkit.parse_string(text)
+    except buildkit.GoParseError:
+        pytest.skip("BuildKit rejects this file")
+    ours = parse_dockerfile(text, path.name)
+    top = [i for i in ours.instructions]
+    assert [_ours(i) for i in top] == [_theirs(c) for c in expected]
+    for instr, command in zip(top, expected, strict=True):
+        if command.json:
+            assert instr.exec_form == tuple(command.value), instr
+        elif instr.keyword in ("ENV", "LABEL"):
+            pairs = tuple(x for p in instr.pairs for x in (p.key, p.value or ""))
+            assert pairs == tuple(command.value), instr
+        elif instr.keyword not in ("ONBUILD",) and not command.heredocs:
+            assert _norm(instr.value) == _norm(" ".join(command.value)), instr
