@@ -282,6 +282,7 @@ class _Parser:
         self.instructions: list[Instruction] = []
         self.stages: list[_StageBuilder] = []
         self.global_scope: dict[str, str | None] = {}
+        self.stage_names: dict[str, int] = {}
 
     def error(self, message: str, line: int, column: int = 1) -> None:
         self.errors.append(ParseError(message, line, column))
@@ -610,8 +611,11 @@ class _Parser:
             if not _is_shell_script(heredoc.content):
                 return None
             script = _shell_parser.parse(heredoc.content, line_map=self.body_map(heredoc, first))
-            shift = len(commands) and max(c.pipeline for c in commands) + 1
-            commands.extend(replace(c, pipeline=c.pipeline + shift) for c in script.commands)
+            if commands:
+                shift = commands[-1].pipeline + 1
+                commands.extend(replace(c, pipeline=c.pipeline + shift) for c in script.commands)
+            else:
+                commands.extend(script.commands)
             errors.extend(script.errors)
         return Script(tuple(commands), tuple(errors))
 
@@ -715,9 +719,9 @@ class _Parser:
         unresolved = "$" in base
         if base and not unresolved:
             lowered = base.lower()
-            earlier = next((s for s in self.stages if s.name == lowered), None)
+            earlier = self.stage_names.get(lowered)
             if earlier is not None:
-                base_stage = earlier.index
+                base_stage = earlier
             elif lowered != "scratch":
                 try:
                     base_ref = parse_image_ref(base)
@@ -732,6 +736,11 @@ class _Parser:
             base_unresolved=unresolved,
             from_instruction=replace(instruction, stage=index),
         )
+        if name is not None:
+            if name in self.stage_names:
+                self.error(f"duplicate stage name {name!r}", line, column)
+            else:
+                self.stage_names[name] = index
         if base_stage is not None:
             parent = self.stages[base_stage]
             stage.posix_shell = parent.posix_shell
@@ -746,9 +755,8 @@ class _Parser:
         source = _Expander(scope, self.escape, unquote=True).run(flag.value)
         if "$" in source or not source:
             return
-        lowered = source.lower()
-        earlier = self.stages[: stage.index]
-        if any(s.name == lowered for s in earlier):
+        earlier = self.stage_names.get(source.lower())
+        if earlier is not None and earlier < stage.index:
             return
         if source.isdigit() and int(source) < stage.index:
             return

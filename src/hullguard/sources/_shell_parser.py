@@ -70,6 +70,21 @@ class LineMap:
         return self._lines[k], self._columns[k] + offset - self._offsets[k]
 
 
+_Slot = tuple[int, int] | None  # (pipeline, position) given to the command found at a node
+_Task = tuple[Any, _Slot, bool, bool]  # node, slot, background, nested
+_HEREDOC_SCRIPTS = "hullguard:heredoc-scripts"
+
+
+class _Deferred:
+    """A task run once the statement's own commands were seen."""
+
+    __slots__ = ("node",)
+    type = _HEREDOC_SCRIPTS
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+
 @dataclass
 class _State:
     commands: list[Command] = field(default_factory=list)
@@ -96,7 +111,9 @@ def parse(
     """
     positions = LineMap(line_map) if line_map is not None else LineMap.for_text(text, line, column)
     state = _State()
-    walker = _parse_into(state, text, positions.at, nested=False, depth=0)
+    walker = _parse_into(
+        state, text, positions.at, nested=False, depth=0, track_feeds=bool(stdin_bodies)
+    )
     if stdin_bodies and walker is not None:
         for at, (body, body_map) in sorted(stdin_bodies.items()):
             fed = next((c for c in walker.feeds if c[0] > at), None)
@@ -131,13 +148,20 @@ def script_from_argv(
 
 
 def _parse_into(
-    state: _State, text: str, positions: Position, *, nested: bool, depth: int
+    state: _State,
+    text: str,
+    positions: Position,
+    *,
+    nested: bool,
+    depth: int,
+    track_feeds: bool = False,
 ) -> _Walker | None:
     if not text.strip():
         return None
     data = text.encode("utf-8", "surrogatepass")
     tree = _ts_parser().parse(data)
     walker = _Walker(state, text, positions, nested=nested, depth=depth)
+    walker.track_feeds = track_feeds
     if len(data) != len(text):
         walker.byte_to_char = _byte_to_char(text, len(data))
     walker.walk(tree.root_node, None, False, nested)
@@ -169,11 +193,13 @@ class _Walker:
         self.byte_to_char: list[int] | None = None
         # (end offset, runs a shell reading its stdin) of each command, in text order
         self.feeds: list[tuple[int, bool]] = []
+        self.track_feeds = False
 
     # -- offsets -------------------------------------------------------------------------------
 
     def offset(self, byte: int) -> int:
-        return byte if self.byte_to_char is None else self.byte_to_char[byte]
+        table = self.byte_to_char
+        return byte if table is None else table[byte]
 
     def raw(self, node: Any) -> str:
         return self.text[self.offset(node.start_byte) : self.offset(node.end_byte)]
@@ -183,60 +209,65 @@ class _Walker:
 
     # -- tree walk -----------------------------------------------------------------------------
 
-    def walk(self, node: Any, slot: tuple[int, int] | None, background: bool, nested: bool) -> None:
-        kind = node.type
-        if kind == "command":
-            self.command(node, slot, background, nested)
-            return
-        if kind == "comment":
-            return
-        if kind == "ERROR":
-            line, column = self.where(node.start_byte)
-            self.state.errors.append(ShellError("syntax error", line, column))
-        elif node.is_missing:
-            line, column = self.where(node.start_byte)
-            self.state.errors.append(ShellError(f"missing `{kind}`", line, column))
-        if kind == "pipeline":
-            self.pipeline(node.children, self.state.new_pipeline(), 0, background, nested)
-            return
-        if kind == "redirected_statement":
-            self.redirected(node, slot, background, nested)
-            return
-        if kind in ("command_substitution", "process_substitution"):
-            nested = True
-        children = node.children
-        last = len(children) - 1
-        for k, child in enumerate(children):
-            if child.is_named or child.is_missing:
-                detached = background or (k < last and children[k + 1].type == "&")
-                self.walk(child, None, detached, nested)
+    def walk(self, root: Any, slot: _Slot, background: bool, nested: bool) -> None:
+        """Visit the tree in text order, without recursion (`a && b && ...` nests deeply)."""
+        stack: list[_Task] = [(root, slot, background, nested)]
+        while stack:
+            node, slot, background, nested = stack.pop()
+            pending: list[_Task] = []
+            kind = node.type
+            if kind == "command":
+                self.command(node, slot, background, nested, pending)
+            elif kind == "pipeline":
+                self.pipeline(
+                    node.children, self.state.new_pipeline(), 0, background, nested, pending
+                )
+            elif kind == "redirected_statement":
+                self.redirected(node, slot, background, nested, pending)
+            elif kind == _HEREDOC_SCRIPTS:
+                self.heredoc_scripts(node, nested)
+            elif kind != "comment":
+                if kind == "ERROR":
+                    line, column = self.where(node.start_byte)
+                    self.state.errors.append(ShellError("syntax error", line, column))
+                elif node.is_missing:
+                    line, column = self.where(node.start_byte)
+                    self.state.errors.append(ShellError(f"missing `{kind}`", line, column))
+                if kind in ("command_substitution", "process_substitution"):
+                    nested = True
+                children = node.children
+                last = len(children) - 1
+                for k, child in enumerate(children):
+                    if child.is_named or child.is_missing:
+                        detached = background or (k < last and children[k + 1].type == "&")
+                        pending.append((child, None, detached, nested))
+            stack.extend(reversed(pending))
 
     def pipeline(
-        self, children: Sequence[Any], index: int, first: int, background: bool, nested: bool
+        self,
+        children: Sequence[Any],
+        index: int,
+        first: int,
+        background: bool,
+        nested: bool,
+        pending: list[_Task],
     ) -> None:
         position = first
         for child in children:
             if child.is_named:
-                self.walk(child, (index, position), background, nested)
+                pending.append((child, (index, position), background, nested))
                 position += 1
 
     def redirected(
-        self, node: Any, slot: tuple[int, int] | None, background: bool, nested: bool
+        self, node: Any, slot: _Slot, background: bool, nested: bool, pending: list[_Task]
     ) -> None:
         """`cmd <<EOF | next`: tree-sitter hangs `| next` (or `&& next`) under the heredoc."""
         piped: Any = None
         for child in node.children:
             if child.type == "heredoc_redirect":
                 for part in child.children:
-                    if (
-                        part.type == "pipeline"
-                        and part.child_count
-                        and part.children[0].type
-                        in (
-                            "|",
-                            "|&",
-                        )
-                    ):
+                    opener = part.children[0].type if part.child_count else ""
+                    if part.type == "pipeline" and opener in ("|", "|&"):
                         piped = part
         if piped is not None and slot is None:
             slot = (self.state.new_pipeline(), 0)
@@ -245,15 +276,18 @@ class _Walker:
                 for part in child.children:
                     if piped is not None and part.start_byte == piped.start_byte:
                         assert slot is not None
-                        self.pipeline(part.children, slot[0], slot[1] + 1, background, nested)
+                        self.pipeline(
+                            part.children, slot[0], slot[1] + 1, background, nested, pending
+                        )
                     elif part.is_named or part.is_missing:
-                        self.walk(part, None, background, nested)
+                        pending.append((part, None, background, nested))
             elif child.is_named or child.is_missing:
-                self.walk(child, slot, background, nested)
-        self.heredoc_scripts(node, nested)
+                pending.append((child, slot, background, nested))
+        pending.append((_Deferred(node), None, background, nested))
 
-    def heredoc_scripts(self, node: Any, nested: bool) -> None:
+    def heredoc_scripts(self, deferred: Any, nested: bool) -> None:
         """`bash <<EOF`: the heredoc body is the script the shell runs."""
+        node = deferred.node
         body = node.child_by_field_name("body")
         if body is None or body.type != "command" or self.depth >= _MAX_DEPTH:
             return
@@ -278,11 +312,12 @@ class _Walker:
                     )
 
     def command(
-        self, node: Any, slot: tuple[int, int] | None, background: bool, nested: bool
+        self, node: Any, slot: _Slot, background: bool, nested: bool, pending: list[_Task]
     ) -> None:
         assignments: list[str] = []
         arguments: list[Any] = []
-        for child in node.children:
+        children = node.children
+        for child in children:
             kind = child.type
             if kind == "variable_assignment":
                 if not arguments:
@@ -291,30 +326,40 @@ class _Walker:
                 arguments.append(child.named_children[0] if child.named_child_count else child)
             elif child.is_named and kind not in _REDIRECTS and kind != "comment":
                 arguments.append(child)
-        raw = self.raw(node)
+        offset = self.offset
+        text = self.text
+        positions = self.positions
+        start = offset(node.start_byte)
+        end = offset(node.end_byte)
         if arguments:
             words = []
             for argument in arguments:
-                text = _unquote(self, argument, None)
-                words.append(Word(text, self.raw(argument), *self.where(argument.start_byte)))
+                begin = offset(argument.start_byte)
+                raw = text[begin : offset(argument.end_byte)]
+                if argument.type == "word" and "\\" not in raw:
+                    value = raw
+                else:
+                    value = _unquote(self, argument, None)
+                words.append(Word(value, raw, *positions(begin)))
             if slot is None:
                 slot = (self.state.new_pipeline(), 0)
-            self.feeds.append((self.offset(node.end_byte), _reads_script_from_stdin(words)))
+            if self.track_feeds:
+                self.feeds.append((end, _reads_script_from_stdin(words)))
             self.emit(
                 words,
                 arguments,
                 assignments,
-                start=self.where(node.start_byte),
-                end=self.where(node.end_byte),
+                start=positions(start),
+                end=positions(end),
                 slot=slot,
                 background=background,
                 nested=nested,
                 wrapped_by=None,
             )
-        if node.has_error or any(marker in raw for marker in _SUBSTITUTION_MARKERS):
-            for child in node.children:
+        if node.has_error or any(text.find(m, start, end) != -1 for m in _SUBSTITUTION_MARKERS):
+            for child in children:
                 if child.is_named or child.is_missing:
-                    self.walk(child, None, background, True)
+                    pending.append((child, None, background, True))
 
     def emit(
         self,
@@ -330,7 +375,7 @@ class _Walker:
         wrapped_by: str | None,
     ) -> None:
         argv = [w.text for w in words]
-        name = posixpath.basename(argv[0]) or argv[0]
+        name = argv[0].rsplit("/", 1)[-1] or argv[0]
         self.state.commands.append(
             Command(
                 name=name,

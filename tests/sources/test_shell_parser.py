@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from hullguard.sources._shell_parser import parse
+from hullguard.sources.shell import Command, ShellError, parse_script
+
+
+def summary(command: Command) -> tuple[object, ...]:
+    return (
+        command.name,
+        command.argv,
+        command.line,
+        command.column,
+        command.pipeline,
+        command.pipe_position,
+        command.background,
+        command.wrapped_by,
+        command.nested,
+    )
+
+
+def test_simple_command_words_and_positions() -> None:
+    script = parse_script("apt-get install -y curl", line=7, column=5)
+    (command,) = script.commands
+    assert command.name == "apt-get"
+    assert command.argv == ("apt-get", "install", "-y", "curl")
+    assert command.args == ("install", "-y", "curl")
+    assert [(w.line, w.column) for w in command.words] == [(7, 5), (7, 13), (7, 21), (7, 24)]
+    assert (command.line, command.column, command.end_line, command.end_column) == (7, 5, 7, 28)
+    assert script.errors == ()
+
+
+def test_quotes_removed_expansions_kept() -> None:
+    script = parse_script("""echo "a b" 'c $d' x"y"'z' $HOME "${V:-1}" $(id -u) "\\"q\\"" a\\ b""")
+    command = script.commands[0]
+    assert command.argv == (
+        "echo",
+        "a b",
+        "c $d",
+        "xyz",
+        "$HOME",
+        "${V:-1}",
+        "$(id -u)",
+        '"q"',
+        "a b",
+    )
+    assert command.words[1].raw == '"a b"'
+    assert command.words[3].raw == "x\"y\"'z'"
+
+
+def test_basename_of_command_path() -> None:
+    assert parse_script("/usr/bin/apt-get update").commands[0].name == "apt-get"
+
+
+def test_assignments_and_redirections() -> None:
+    script = parse_script("DEBIAN_FRONTEND=noninteractive A=1 apt-get update > /dev/null 2>&1")
+    (command,) = script.commands
+    assert command.assignments == ("DEBIAN_FRONTEND=noninteractive", "A=1")
+    assert command.argv == ("apt-get", "update")
+    assert command.column == 1
+
+
+def test_commands_inside_redirections_are_kept() -> None:
+    script = parse_script("echo hi > $(mktemp)")
+    assert [summary(c) for c in script.commands] == [
+        ("echo", ("echo", "hi"), 1, 1, 0, 0, False, None, False),
+        ("mktemp", ("mktemp",), 1, 13, 1, 0, False, None, True),
+    ]
+
+
+def test_lists_and_pipelines() -> None:
+    script = parse_script("a && b | c | d; e || f")
+    assert [summary(c) for c in script.commands] == [
+        ("a", ("a",), 1, 1, 0, 0, False, None, False),
+        ("b", ("b",), 1, 6, 1, 0, False, None, False),
+        ("c", ("c",), 1, 10, 1, 1, False, None, False),
+        ("d", ("d",), 1, 14, 1, 2, False, None, False),
+        ("e", ("e",), 1, 17, 2, 0, False, None, False),
+        ("f", ("f",), 1, 22, 3, 0, False, None, False),
+    ]
+    assert [[c.name for c in group] for group in script.pipelines()] == [["b", "c", "d"]]
+
+
+def test_background() -> None:
+    script = parse_script("sshd -D & nginx\nworker &")
+    assert [(c.name, c.background) for c in script.commands] == [
+        ("sshd", True),
+        ("nginx", False),
+        ("worker", True),
+    ]
+
+
+def test_compound_statements() -> None:
+    text = (
+        "if [ -f x ]; then a; else b; fi\n"
+        "for i in 1 2; do c $i; done\n"
+        "while true; do d; done\n"
+        "case $x in y) e ;; esac\n"
+        "f() { g; }\n"
+        "( h ) && { k; }\n"
+        "! m\n"
+    )
+    names = [(c.name, c.line) for c in parse_script(text).commands]
+    assert names == [
+        ("a", 1),
+        ("b", 1),
+        ("c", 2),
+        ("true", 3),
+        ("d", 3),
+        ("e", 4),
+        ("g", 5),
+        ("h", 6),
+        ("k", 6),
+        ("m", 7),
+    ]
+
+
+def test_command_substitution_is_nested() -> None:
+    script = parse_script('VERSION="$(curl -s https://x/v)" make `uname -m`')
+    assert [(c.name, c.nested, c.column) for c in script.commands] == [
+        ("make", False, 1),
+        ("curl", True, 12),
+        ("uname", True, 40),
+    ]
+
+
+def test_sh_dash_c_is_parsed_with_positions() -> None:
+    script = parse_script("bash -euo pipefail -c 'apt-get update && rm -rf /x'", line=3, column=5)
+    assert [summary(c) for c in script.commands] == [
+        ("bash", ("bash", "-euo", "pipefail", "-c", "apt-get update && rm -rf /x"), 3, 5,
+         0, 0, False, None, False),
+        ("apt-get", ("apt-get", "update"), 3, 28, 1, 0, False, None, True),
+        ("rm", ("rm", "-rf", "/x"), 3, 46, 2, 0, False, None, True),
+    ]  # fmt: skip
+
+
+def test_sh_dash_c_string_over_several_lines() -> None:
+    script = parse_script('sh -c "echo a\necho \\"b\\"\n  echo c"')
+    assert [(c.name, c.argv, c.line, c.column) for c in script.commands[1:]] == [
+        ("echo", ("echo", "a"), 1, 8),
+        ("echo", ("echo", "b"), 2, 1),
+        ("echo", ("echo", "c"), 3, 3),
+    ]
+
+
+def test_other_shells_and_su() -> None:
+    text = "ash -c 'a1'; dash -c a2; zsh -c 'a3'; su -c 'a4' app; su app -c a5; su --command=a6"
+    nested = [c.name for c in parse_script(text).commands if c.nested]
+    assert nested == ["a1", "a2", "a3", "a4", "a5", "a6"]
+
+
+def test_sh_without_dash_c_parses_nothing_more() -> None:
+    assert [c.name for c in parse_script("sh script.sh -c x").commands] == ["sh"]
+
+
+def test_shell_reading_heredoc_is_parsed() -> None:
+    script = parse_script("bash <<'EOF'\napt-get update\nEOF\ncat <<EOF\nnot a command\nEOF\n")
+    assert [(c.name, c.line, c.nested) for c in script.commands] == [
+        ("bash", 1, False),
+        ("apt-get", 2, True),
+        ("cat", 4, False),
+    ]
+
+
+def test_heredoc_followed_by_pipe() -> None:
+    script = parse_script("cat <<EOF | sh\necho hi\nEOF\n")
+    assert [(c.name, c.pipeline, c.pipe_position) for c in script.commands] == [
+        ("cat", 0, 0),
+        ("sh", 0, 1),
+    ]
+
+
+def test_wrappers() -> None:
+    cases = {
+        "sudo -u app -E apt-get install x": ("apt-get", "sudo"),
+        "sudo --user=app apt-get install x": ("apt-get", "sudo"),
+        "env -i PATH=/bin A=1 apt-get install x": ("apt-get", "env"),
+        "nice -n 10 make": ("make", "nice"),
+        "nohup server": ("server", "nohup"),
+        "time -p make": ("make", "time"),
+        "exec -a name gunicorn app": ("gunicorn", "exec"),
+        "xargs -I{} -n 1 rm -f": ("rm", "xargs"),
+        "xargs -n 1 -P 4 rm -f": ("rm", "xargs"),
+        "timeout -s KILL 10s curl x": ("curl", "timeout"),
+        "stdbuf -oL -e 0 app": ("app", "stdbuf"),
+        "command -p ls": ("ls", "command"),
+        "chroot /mnt bash": ("bash", "chroot"),
+        "gosu app server": ("server", "gosu"),
+        "su-exec app:app server": ("server", "su-exec"),
+        "tini -- server": ("server", "tini"),
+        "tini -s -g -- server": ("server", "tini"),
+        "dumb-init --single-child server": ("server", "dumb-init"),
+    }
+    for text, (inner, wrapper) in cases.items():
+        commands = parse_script(text).commands
+        assert [(c.name, c.wrapped_by) for c in commands] == [
+            (wrapper, None),
+            (inner, wrapper),
+        ], text
+        assert commands[1].argv[0] == inner
+        assert commands[1].pipeline == commands[0].pipeline
+
+
+def test_wrapper_position_and_chain() -> None:
+    script = parse_script("sudo env FOO=1 nice apt-get -y install curl")
+    assert [(c.name, c.wrapped_by, c.column) for c in script.commands] == [
+        ("sudo", None, 1),
+        ("env", "sudo", 6),
+        ("nice", "env", 16),
+        ("apt-get", "nice", 21),
+    ]
+    assert script.commands[3].argv == ("apt-get", "-y", "install", "curl")
+    assert script.pipelines() == []
+
+
+def test_wrapper_without_command() -> None:
+    assert [c.name for c in parse_script("command -v curl; env; timeout 5").commands] == [
+        "command",
+        "env",
+        "timeout",
+    ]
+
+
+def test_sudo_sh_c() -> None:
+    script = parse_script("sudo sh -c 'echo x > /etc/y'")
+    assert [(c.name, c.wrapped_by, c.nested) for c in script.commands] == [
+        ("sudo", None, False),
+        ("sh", "sudo", False),
+        ("echo", None, True),
+    ]
+
+
+def test_syntax_errors_keep_commands() -> None:
+    script = parse_script("apt-get update && (\necho ok")
+    assert [c.name for c in script.commands] == ["apt-get", "echo"]
+    assert script.errors
+    assert all(isinstance(e, ShellError) for e in script.errors)
+    assert {(e.line, e.column) for e in script.errors} <= {(1, 19), (2, 1), (2, 8)}
+
+
+def test_error_position_on_unclosed_quote() -> None:
+    script = parse_script("echo ok\nfoo 'bar", line=10)
+    assert script.commands[0].argv == ("echo", "ok")
+    assert script.errors[0].line in (11, 10)
+
+
+def test_line_map_for_joined_lines() -> None:
+    # "apt-get update && " came from line 10 col 5, "apt-get install" from line 12 col 5
+    text = "apt-get update && apt-get install x"
+    script = parse(text, line_map=[(0, 10, 5), (18, 12, 5)])
+    assert [(c.name, c.line, c.column, c.end_line, c.end_column) for c in script.commands] == [
+        ("apt-get", 10, 5, 10, 19),
+        ("apt-get", 12, 5, 12, 22),
+    ]
+    assert [(w.line, w.column) for w in script.commands[1].words] == [(12, 5), (12, 13), (12, 21)]
+
+
+def test_non_ascii_columns() -> None:
+    script = parse_script("echo 'héllo wörld' && ls ✓")
+    assert [(c.name, c.column) for c in script.commands] == [("echo", 1), ("ls", 23)]
+    assert script.commands[0].argv == ("echo", "héllo wörld")
+    assert script.commands[1].words[1].column == 26
+
+
+def test_empty_and_comment_only() -> None:
+    assert parse_script("").commands == ()
+    assert parse_script("# nothing\n").commands == ()
+
+
+def test_declaration_commands_are_walked() -> None:
+    script = parse_script("export A=$(cat /x) B=1")
+    assert [(c.name, c.nested) for c in script.commands] == [("cat", True)]
