@@ -171,3 +171,12 @@ def test_unknown_format_is_refused() -> None:
 def test_importing_render_does_not_import_rich() -> None:
     code = "import sys, hullguard.render; sys.exit('rich' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_why_is_shown_at_the_first_finding_of_a_rule_only() -> None:
+    second = replace(SOCKET_FINDING, location=replace(SOCKET_FINDING.location, line=14),
+                     snippet="      - /run/docker.sock:/run/docker.sock")
+    report = replace(sample_report(), findings=(SOCKET_FINDING, second))
+    text = plain(report)
+    assert text.count("why:   Whoever can talk to the socket owns the host.") == 1
+    assert text.count("fix:   use a socket proxy") == 2

@@ -59,11 +59,14 @@ def render_text(
         emoji=False,
         legacy_windows=False,
     )
+    explained: set[str] = set()  # the "why" of a rule is shown at its first finding only
     for path, findings in group_by_file(report.findings):
         console.print()
         console.print(Text(path, style="bold underline"))
         for finding in findings:
-            console.print(Padding(_finding_block(finding, rules(finding.rule_id)), (0, 0, 0, 2)))
+            block = _finding_block(finding, rules(finding.rule_id), finding.rule_id not in explained)
+            explained.add(finding.rule_id)
+            console.print(Padding(block, (0, 0, 0, 2)))
     if report.errors:
         console.print()
         console.print(Text(f"Errors ({len(report.errors)})", style="bold red"))
@@ -124,7 +127,7 @@ def severity_label(severity: Severity) -> Text:
     return Text(f" {severity.value.upper():<{_BADGE_WIDTH}} ", style=SEVERITY_STYLE[severity])
 
 
-def _finding_block(finding: Finding, rule: Rule | None) -> RenderableType:
+def _finding_block(finding: Finding, rule: Rule | None, explain: bool) -> RenderableType:
     location = finding.location
     where = str(location)
     if location.path and location.logical:
@@ -141,7 +144,7 @@ def _finding_block(finding: Finding, rule: Rule | None) -> RenderableType:
     parts: list[RenderableType] = [header, Padding(Text(finding.message), (0, 0, 0, 2))]
     if finding.snippet is not None and location.line is not None:
         parts.append(Padding(_snippet(location.line, finding.snippet), (0, 0, 0, 2)))
-    notes = _notes(finding, rule)
+    notes = _notes(finding, rule if explain else None, rule)
     if notes.row_count:
         parts.append(Padding(notes, (0, 0, 0, 2)))
     return Group(*parts)
@@ -156,12 +159,13 @@ def _snippet(line: int, snippet: str) -> Table:
     return grid
 
 
-def _notes(finding: Finding, rule: Rule | None) -> Table:
-    """The labelled lines under a finding: why it matters, how to fix it, the chain behind it."""
+def _notes(finding: Finding, explained_by: Rule | None, rule: Rule | None) -> Table:
+    """The labelled lines under a finding: why it matters (from `explained_by`), how to fix it,
+    the chain behind it."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="dim", min_width=_NOTE_LABEL_WIDTH)
     grid.add_column(overflow="fold")
-    why = _first_paragraph(rule.section("Why is this bad?")) if rule is not None else ""
+    why = _first_paragraph(explained_by.section("Why is this bad?")) if explained_by else ""
     if why:
         grid.add_row("why:", Text(why))
     fix = finding.fix or (rule.fix if rule is not None else None)
