@@ -72,3 +72,17 @@ def test_install_and_mkdir_modes() -> None:
 
 def test_other_commands_set_no_mode() -> None:
     assert change("chown -R app /app") is None
+
+
+def test_find_exec_chmod() -> None:
+    found = change("find /app /data -type f -name '*.sh' -exec chmod 777 {} +")
+    assert found is not None
+    assert (found.tool, found.mode, found.targets, found.recursive) == (
+        "find -exec chmod",
+        "777",
+        ("/app", "/data"),
+        True,
+    )
+    removal = change("find / -xdev -perm /6000 -type f -exec chmod a-s {} \\;")
+    assert removal is not None and removal.bits == NONE
+    assert change("find /app -type f -exec chown app {} +") is None

@@ -93,15 +93,43 @@ class ModeChange:
 
 
 def command_mode_change(command: Command) -> ModeChange | None:
-    """The mode a `chmod`, `install` or `mkdir` command sets, if it sets one."""
+    """The mode a `chmod`, `install` or `mkdir` command sets, if it sets one; also
+    `find PATH... -exec chmod MODE {} +`, whose chmod the shell model does not unwrap."""
     args = list(command.args)
     match command.name:
         case "chmod":
             return _chmod(args)
+        case "find":
+            return _find_exec_chmod(args)
         case "install":
             return _with_mode_option("install", args, takes_value="gmoStZ", long_values=_INSTALL)
         case "mkdir":
             return _with_mode_option("mkdir", args, takes_value="mZ", long_values=_MKDIR)
+    return None
+
+
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+
+
+def _find_exec_chmod(args: list[str]) -> ModeChange | None:
+    for index, arg in enumerate(args):
+        if arg not in _FIND_EXEC or index + 1 >= len(args):
+            continue
+        if args[index + 1].rsplit("/", 1)[-1] != "chmod":
+            continue
+        rest = args[index + 2 :]
+        end = next((i for i, a in enumerate(rest) if a in (";", "+")), len(rest))
+        change = _chmod([a for a in rest[:end] if a != "{}"] + ["{}"])
+        if change is None:
+            return None
+        roots: list[str] = []
+        for start in args[:index]:  # the starting points come before the expression
+            if start.startswith(("-", "(", ")", "!")):
+                break
+            roots.append(start)
+        return ModeChange(
+            "find -exec chmod", change.mode, change.bits, tuple(roots) or (".",), recursive=True
+        )
     return None
 
 

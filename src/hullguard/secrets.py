@@ -82,6 +82,7 @@ def name_words(name: str) -> list[str]:
 @dataclass(frozen=True)
 class _NameRules:
     words: frozenset[str]
+    word_suffixes: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
     final_words: frozenset[str]
     qualifiers: frozenset[str]
@@ -95,6 +96,7 @@ def _name_rules() -> _NameRules:
     names: dict[str, Any] = load("secrets")["names"]
     return _NameRules(
         words=frozenset(names["words"]),
+        word_suffixes=tuple(names["word_suffixes"]),
         phrases=tuple(tuple(p) for p in names["phrases"]),
         final_words=frozenset(names["final_words"]),
         qualifiers=frozenset(names["qualifiers"]),
@@ -116,7 +118,7 @@ def is_secret_name(name: str) -> bool:
     words = name_words(name)
     if not words or words[-1] in rules.qualifiers:
         return False
-    if any(w in rules.words for w in words):
+    if any(w in rules.words or w.endswith(rules.word_suffixes) for w in words):
         return True
     for phrase in rules.phrases:
         size = len(phrase)

@@ -45,9 +45,10 @@ def docker_socket_in_image(dockerfile: Dockerfile, ctx: Context) -> Iterator[Fin
     Use instead:
     ```dockerfile
     FROM docker:27-cli
-    ENV DOCKER_HOST=tcp://socket-proxy:2375
+    USER 10001
     ```
-    with a socket proxy that allows only the API calls the tool needs.
+    and give the container, at run time, a `DOCKER_HOST` that points at a socket proxy allowing
+    only the API calls the tool needs.
 
     ## How to fix
     Remove the `VOLUME` or `COPY`. If the workload really must talk to an engine, run a socket

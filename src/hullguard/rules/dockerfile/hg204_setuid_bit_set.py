@@ -65,12 +65,12 @@ def setuid_bit_set(dockerfile: Dockerfile, ctx: Context) -> Iterator[Finding]:
         for instruction in stage.each("RUN"):
             if instruction.script is None:
                 continue
-            seen: set[tuple[int, int]] = set()
+            seen: set[tuple[int, str]] = set()
             for command in instruction.script.commands:
                 change = command_mode_change(command)
-                if change is None or (command.line, command.column) in seen:
+                if change is None or (command.line, change.mode) in seen:
                     continue
-                seen.add((command.line, command.column))
+                seen.add((command.line, change.mode))
                 finding = _report(change, ctx, Location(ctx.path, command.line, command.column))
                 if finding:
                     yield finding

@@ -67,12 +67,12 @@ def world_writable_permissions(dockerfile: Dockerfile, ctx: Context) -> Iterator
         for instruction in stage.each("RUN"):
             if instruction.script is None:
                 continue
-            seen: set[tuple[int, int]] = set()
+            seen: set[tuple[int, str]] = set()
             for command in instruction.script.commands:
                 change = command_mode_change(command)
-                if change is None or (command.line, command.column) in seen:
+                if change is None or (command.line, change.mode) in seen:
                     continue
-                seen.add((command.line, command.column))
+                seen.add((command.line, change.mode))
                 if _world_writable(change):
                     yield ctx.finding(
                         at=Location(path=ctx.path, line=command.line, column=command.column),

@@ -52,7 +52,7 @@ def base_image_untrusted_registry(dockerfile: Dockerfile, ctx: Context) -> Itera
     Use instead:
     ```dockerfile
     FROM python:3.12-slim AS build
-    FROM gcr.io/distroless/python3-debian12
+    FROM gcr.io/distroless/python3-debian12:nonroot
     ```
 
     ## How to fix

@@ -37,7 +37,7 @@ def base_image_not_pinned_by_digest(dockerfile: Dockerfile, ctx: Context) -> Ite
     ```
     Use instead:
     ```dockerfile
-    FROM python:3.12-slim@sha256:2b0079146a74e23bf4ae8f6a28e1b484c6292f6fb904cbb51825b4a19812fcd8
+    FROM python:3.12-slim@sha256:<digest of the image you tested>
     ```
 
     ## How to fix

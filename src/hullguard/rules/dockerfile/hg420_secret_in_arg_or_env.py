@@ -84,8 +84,8 @@ def secret_in_arg_or_env(dockerfile: Dockerfile, ctx: Context) -> Iterator[Findi
       final image;
     - medium: a secret-named `ARG` without a value in a stage of the final image (the build
       argument lands in its history);
-    - low: the same in a builder stage, whose history does not ship but whose build arguments
-      still show in build logs and provenance.
+    - low: the same in a builder stage (or before the first `FROM`), whose history does not
+      ship but whose build arguments still show in build logs and provenance.
 
     Names that only describe a secret are not secrets: `TOKEN_URL`, `PASSWORD_FILE`,
     `*_PATH`, `AWS_ACCESS_KEY_ID`, `GPG_KEY`; nor are paths (`/run/secrets/db`), variables,

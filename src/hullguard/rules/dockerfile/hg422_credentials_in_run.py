@@ -14,8 +14,16 @@ from hullguard.sources.dockerfile import Dockerfile, Instruction
 from hullguard.sources.shell import Command, Script, Word
 
 _NAME_VALUE = re.compile(r"^(?:--?)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>.*)$", re.DOTALL)
-_LOGIN_TOOLS = frozenset({"docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras"})
-_CONFIG_TOOLS = frozenset({"npm", "yarn", "pnpm"})
+_LOGIN_TOOLS = frozenset({"docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras", "az"})
+# `TOOL SUBCOMMAND... KEY VALUE`: a secret-named KEY is given a literal VALUE.
+_CONFIG_SET = {
+    "npm": ("config", "set"),
+    "yarn": ("config", "set"),
+    "pnpm": ("config", "set"),
+    "aws": ("configure", "set"),
+}
+# MySQL clients take a password only glued to `-p` (`-pSECRET`); `-p` alone prompts.
+_MYSQL_TOOLS = frozenset({"mysql", "mariadb", "mysqladmin", "mysqldump", "mariadb-dump"})
 _ECHO = frozenset({"echo", "printf"})
 # curl's short options that take a value, so that `-sSu user:pass` is read right.
 _CURL_SHORT_WITH_VALUE = frozenset("AbcCdDeEFHKmoPQrtTuUwxXyYz")
@@ -57,10 +65,13 @@ def credentials_in_run(dockerfile: Dockerfile, ctx: Context) -> Iterator[Finding
     `--proxy-user`), `wget --password=...` (`--http-password`, `--ftp-password`), passwords
     and tokens in URLs (`https://user:pass@host`, `https://TOKEN@github.com`,
     `?access_token=`/`private_token=`), `docker login -p` (also podman, nerdctl, buildah,
-    skopeo, helm, oras), `npm config set //registry/:_authToken TOKEN`, `git config
-    url.https://TOKEN@github.com/.insteadOf`, passwords piped into `chpasswd` or
-    `login --password-stdin`, secret-named assignments (`export API_TOKEN=...`), and any value
-    in a recognisable credential format anywhere in the command.
+    skopeo, helm, oras, `az login`), `npm config set //registry/:_authToken TOKEN` (and
+    `aws configure set aws_secret_access_key ...`), `git config
+    url.https://TOKEN@github.com/.insteadOf`, `mysql -pPASSWORD`, `htpasswd -b FILE USER
+    PASSWORD`, passwords piped into `chpasswd` or `login --password-stdin`, secret-named
+    assignments (`export API_TOKEN=...`, `PGPASSWORD=... psql`), an `Authorization` header
+    with a literal credential, and any value in a recognisable credential format anywhere in
+    the command.
 
     ## Why is this bad?
     The command line of every `RUN` is kept verbatim in the image history, which anyone who
@@ -170,10 +181,25 @@ def _tool_options(command: Command) -> Iterator[_Credential]:
         for word, value in _option_values(words, ("--password",), "p"):
             if _literal(value):
                 yield _at(word, value, f"password for `{command.name} login`")
-    elif command.name in _CONFIG_TOOLS and args[:2] == ["config", "set"] and len(args) >= 4:
+    elif command.name in _MYSQL_TOOLS:
+        for word in words:
+            text = word.text
+            value = text[len("--password=") :] if text.startswith("--password=") else ""
+            if not value and text.startswith("-p") and len(text) > 2:
+                value = text[2:]
+            if _literal(value):
+                yield _at(word, value, f"password for `{command.name} -p`")
+    elif command.name == "htpasswd" and any(_short_flag(a, "b") for a in args) and len(args) >= 3:
+        if _literal(args[-1]):  # `htpasswd -b[c] FILE USER PASSWORD`
+            yield _at(words[-1], args[-1], f"password for `htpasswd` user `{args[-2]}`")
+    elif tuple(args[:2]) == _CONFIG_SET.get(command.name) and len(args) >= 4:
         key = re.split(r"[:/]", args[2])[-1]
         if is_secret_name(key) and _literal(args[3]):
-            yield _at(words[3], args[3], f"`{key}` for `{command.name} config`")
+            yield _at(words[3], args[3], f"`{key}` for `{command.name} {args[0]}`")
+
+
+def _short_flag(arg: str, letter: str) -> bool:
+    return arg.startswith("-") and not arg.startswith("--") and letter in arg[1:]
 
 
 def _option_values(

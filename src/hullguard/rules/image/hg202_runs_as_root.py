@@ -53,7 +53,7 @@ def runs_as_root(spec: ImageSpec, ctx: Context) -> Iterator[Finding]:
     FROM python:3.12-slim
     RUN useradd --system --uid 10001 --no-create-home app
     COPY --chown=app app /app
-    USER 10001:10001
+    USER 10001
     CMD ["python", "/app/main.py"]
     ```
 
