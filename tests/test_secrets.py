@@ -207,7 +207,7 @@ def test_matches_are_ordered_and_do_not_overlap() -> None:
         "GITHUB_TOKEN", "NPM_TOKEN", "AWS_SESSION_TOKEN", "API_KEY", "APIKEY", "X-Api-Key",
         "PRIVATE_KEY", "SSH_PRIVATE_KEY", "ACCESS_KEY", "SIGNING_KEY", "GOOGLE_CREDENTIALS",
         "npmAuthToken", "_authToken", "apiKey", "api.key", "private_token", "NPM_CONFIG__AUTH",
-        "deploy.token",
+        "deploy.token", "PGPASSWORD", "REGISTRY_PSW",
     ],
 )  # fmt: skip
 def test_secret_names(name: str) -> None:

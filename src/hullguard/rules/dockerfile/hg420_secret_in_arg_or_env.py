@@ -20,6 +20,7 @@ _QUOTES = "'\""
     severity=Severity.HIGH,
     targets=(DOCKERFILE,),
     references=(
+        "hadolint:DL3064",
         "trivy:DS-0031",
         "cis-docker:4.10",
         "dockle:CIS-DI-0010",
