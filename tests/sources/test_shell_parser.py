@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hullguard.sources._shell_parser import parse
 from hullguard.sources.shell import Command, ShellError, parse_script
 
@@ -269,3 +272,22 @@ def test_empty_and_comment_only() -> None:
 def test_declaration_commands_are_walked() -> None:
     script = parse_script("export A=$(cat /x) B=1")
     assert [(c.name, c.nested) for c in script.commands] == [("cat", True)]
+
+
+SHELL_PIECES = ["a", "b c", " ", "\n", "\\\n", "'", '"', "$", "$(", "`", ")", "(", "{", "}", "|",
+                "&&", "&", ";", "<<EOF", "EOF", "<<-X", "X", "sh -c ", "sudo ", "env A=1 ",
+                "xargs ", "if ", "then ", "fi", "é", "✓", "\t", "#", "=", "--", "-c"]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(SHELL_PIECES), max_size=60).map("".join), st.integers(1, 50))
+def test_shell_noise_never_raises(text: str, first_line: int) -> None:
+    script = parse_script(text, line=first_line, column=3)
+    last_line = first_line + text.count("\n")
+    for command in script.commands:
+        assert command.words
+        assert first_line <= command.line <= command.end_line <= last_line, command
+        for word in command.words:
+            assert first_line <= word.line <= last_line and word.column >= 1, word
+    for error in script.errors:
+        assert first_line <= error.line <= last_line, error

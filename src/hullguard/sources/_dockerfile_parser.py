@@ -593,7 +593,10 @@ class _Parser:
         """Line map of a heredoc's content, whose first line is line index `first`."""
         entries = []
         offset = 0
-        for number, body_line in enumerate(heredoc.content.split("\n"), start=first + 1):
+        body_lines = heredoc.content.split("\n")
+        if len(body_lines) > 1 and not body_lines[-1]:
+            body_lines.pop()  # after the last newline: stays on the last body line
+        for number, body_line in enumerate(body_lines, start=first + 1):
             stripped = 0
             if heredoc.strip_tabs and number <= len(self.lines):
                 original = self.lines[number - 1]
@@ -825,8 +828,8 @@ def _heredoc_marker(word: str) -> _Marker | None:
     while end < len(word) and word[end] not in _SHELL_METACHARACTERS and word[end] != "<":
         end += 1
     name = word[begin:end]
-    quoted = "'" in name or '"' in name
-    delimiter = name.replace("'", "").replace('"', "")
+    quoted = "'" in name or '"' in name or "\\" in name
+    delimiter = name.replace("'", "").replace('"', "").replace("\\", "")
     if not delimiter:
         return None
     return _Marker(delimiter, strip_tabs, quoted, 0, end)
