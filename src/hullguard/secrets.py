@@ -183,6 +183,12 @@ def _formats() -> tuple[_Format, ...]:
     )
 
 
+@functools.cache
+def _any_format() -> re.Pattern[str]:
+    """All credential formats in one pattern: one pass tells whether any can match."""
+    return re.compile("|".join(f"(?:{fmt.regex.pattern})" for fmt in _formats()))
+
+
 # Eight identical characters in a row: a documentation placeholder (`glpat-xxxxxxxx...`).
 _FILLER = re.compile(r"(.)\1{7}")
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
@@ -213,18 +219,24 @@ def find_secrets(text: str) -> list[SecretMatch]:
         if not any(candidate.start < m.end and m.start < candidate.end for m in found):
             found.append(candidate)
 
-    for fmt in _formats():
-        for m in fmt.regex.finditer(text):
-            start, end = m.span(fmt.group)
-            add(SecretMatch(fmt.kind, text[start:end], start, end, known_format=True))
+    if len(text) < GENERIC_MIN_LENGTH:
+        return found
+    if _any_format().search(text):
+        for fmt in _formats():
+            for m in fmt.regex.finditer(text):
+                start, end = m.span(fmt.group)
+                add(SecretMatch(fmt.kind, text[start:end], start, end, known_format=True))
+    if "://" in text:
+        for m in _URL.finditer(text):
+            for match in _url_secrets(m.group(0), m.start()):
+                add(match)
+    if "=" not in text and ":" not in text:
+        return sorted(found, key=lambda s: s.start)
     for m in _AUTH_HEADER.finditer(text):
         value = m.group("value")
         if is_literal_secret(value):
             start, end = m.span("value")
             add(SecretMatch("Authorization header credential", value, start, end, False))
-    for m in _URL.finditer(text):
-        for match in _url_secrets(m.group(0), m.start()):
-            add(match)
     for m in _ASSIGNMENT.finditer(text):
         name, value = m.group("name"), m.group("value")
         if "://" in value or not is_secret_name(name):

@@ -103,6 +103,7 @@ def _table() -> dict[str, Any]:
     return load("secret_files")
 
 
+@functools.lru_cache(maxsize=8192)
 def secret_file_kind(path: str) -> str | None:
     """What kind of secret file `path` names, by its last components; None if none."""
     parts = [p for p in posixpath.normpath(path.strip("'\"")).split("/") if p not in ("", ".")]

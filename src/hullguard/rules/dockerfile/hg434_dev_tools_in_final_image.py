@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from hullguard.data import load
 from hullguard.model import Finding, Location, Severity
@@ -127,18 +127,19 @@ def dev_tools_in_final_image(dockerfile: Dockerfile, ctx: Context) -> Iterator[F
 def _dev_tools(pc: PackageCommand, allow: list[str]) -> list[tuple[str, str]]:
     if pc.manager is Manager.APT and pc.subcommand == "build-dep":
         return [(w.text, "build dependencies") for w in pc.packages]
-    table = load("dev_packages")
     found: list[tuple[str, str]] = []
     for name in pc.package_names():
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in allow):
             continue
-        kind = _kind_of(name, table)
+        kind = _kind_of(name)
         if kind:
             found.append((name, kind))
     return found
 
 
-def _kind_of(name: str, table: dict[str, Any]) -> str | None:
+@functools.lru_cache(maxsize=8192)
+def _kind_of(name: str) -> str | None:
+    table = load("dev_packages")
     for group in table["group"]:
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in group["names"]):
             return str(group["kind"])
