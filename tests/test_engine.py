@@ -95,9 +95,10 @@ def test_oversized_file_is_skipped_with_an_error(tree) -> None:  # type: ignore[
     assert [t.path for t in skipped] == [f"{root}/Dockerfile"]
     assert "limit" in (skipped[0].note or "")
     assert found(report) == {("HG411", f"{root}/ok/Dockerfile", 1)}
+    (root / "Dockerfile").write_text("# generated\n" * 600_000 + "FROM ubuntu:latest\n")
     bigger = scan(ScanRequest(paths=(str(root),),
                               config=Config(select=("HG411",), max_file_size=64 * 1024 * 1024)))
-    assert ("HG411", f"{root}/Dockerfile", 1) in found(bigger)
+    assert ("HG411", f"{root}/Dockerfile", 600_001) in found(bigger)
 
 
 def test_missing_path_is_exit_2_and_the_rest_is_scanned(tree) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,7 @@ def unknown_rule_tokens(tokens: Iterable[str]) -> list[str]:
 class _Run:
     request: ScanRequest
     rules: list[Rule]
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[ErrorEntry] = field(default_factory=list)
@@ -69,7 +70,9 @@ class _Run:
 
 
 def scan(request: ScanRequest) -> Report:
-    run = _Run(request, select_rules(request.config))
+    rules = select_rules(request.config)
+    options = {r.id: {**r.options, **request.config.rule_options.get(r.id, {})} for r in rules}
+    run = _Run(request, rules, options)
     seen: set[str] = set()
     for candidate in _candidates(request, run):
         real = os.path.realpath(candidate.path)
@@ -204,12 +207,11 @@ def _run_rules(
     config = run.request.config
     found: list[Finding] = []
     for rule in run.rules:
-        options = {**rule.options, **config.rule_options.get(rule.id, {})}
         for model_kind, model in models:
             if model_kind not in rule.targets:
                 continue
-            ctx = Context(rule, target_kind=target_kind, path=display, options=options,
-                          lines=lines)  # fmt: skip
+            ctx = Context(rule, target_kind=target_kind, path=display,
+                          options=run.options[rule.id], lines=lines)  # fmt: skip
             try:
                 found.extend(rule.func(model, ctx))
             except Exception as exc:  # a buggy rule is reported, never fatal
