@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit docs bench setup clean
+.PHONY: demo test lint typecheck unit docs bench setup clean system-packages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src
 
-unit: setup
+system-packages:
+	bash scripts/install-system-packages.sh
+
+unit: setup system-packages
 	bash scripts/run-pytest.sh $(BIN)/python
 
 test: lint typecheck unit
