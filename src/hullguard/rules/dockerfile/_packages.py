@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from hullguard.memo import by_identity
 from hullguard.sources.dockerfile import Instruction
 from hullguard.sources.shell import Command, Script, Word
 
@@ -330,6 +331,11 @@ def package_commands(script: Script | None) -> list[PackageCommand]:
     """Every package-manager command of a script, in source order."""
     if script is None:
         return []
+    return _package_commands(script)
+
+
+@by_identity
+def _package_commands(script: Script) -> list[PackageCommand]:
     found = [pc for c in script.commands if (pc := classify(c)) is not None]
     return sorted(found, key=lambda pc: (pc.command.line, pc.command.column))
 

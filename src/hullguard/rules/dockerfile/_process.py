@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import shlex
 
+from hullguard.memo import by_identity
 from hullguard.sources.dockerfile import Dockerfile, Instruction, Stage
 from hullguard.sources.shell import Command, Script, parse_script
 
 
+@by_identity
 def instruction_script(instruction: Instruction) -> Script:
     """The commands an instruction runs: a RUN's own script, or CMD/ENTRYPOINT parsed."""
     if instruction.script is not None:

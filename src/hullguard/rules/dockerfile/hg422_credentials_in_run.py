@@ -141,12 +141,12 @@ def _in_text(text: str, line: int, column: int) -> Iterator[_Credential]:
 
 
 def _in_script(script: Script) -> Iterator[_Credential]:
+    # Credential formats, URLs and random values are found in the source lines (see
+    # `_credentials`); words add what needs the shell's view: short literals for secret names.
     for command in script.commands:
         for word in command.words[1:]:
-            yield from _in_text(word.text, word.line, word.column)
             yield from _assignment(word.text, word.line, word.column)
         for assignment in command.assignments:
-            yield from _in_text(assignment, command.line, command.column)
             yield from _assignment(assignment, command.line, command.column)
         yield from _tool_options(command)
     for pipeline in script.pipelines():
