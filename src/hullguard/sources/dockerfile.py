@@ -40,7 +40,10 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class KeyValue:
-    """One `NAME=value` of ENV, ARG or LABEL; `value` is None for `ARG NAME` with no default."""
+    """One `NAME=value` of ENV, ARG or LABEL; `value` is None for `ARG NAME` with no default.
+
+    `value` has its quotes and escapes removed and the variables in scope expanded.
+    """
 
     key: str
     value: str | None
@@ -62,13 +65,16 @@ class Heredoc:
 class Instruction:
     """One instruction, with continuations joined and comments inside them dropped.
 
-    `value` is the argument text after the flags, continuations joined with a space (heredoc
-    bodies are not part of it). `expanded` is `value` with the ARG/ENV variables in scope
-    substituted (unknown variables are left as written). `exec_form` is the parsed JSON array, if
-    the instruction used one. `pairs` holds the `KEY=value` items of ENV, ARG and LABEL. `script`
-    is the parsed shell of a RUN in shell form (or of its heredoc bodies); for an exec-form RUN it
-    holds one command built from the array (or the parsed string of `["sh", "-c", "..."]`).
-    `location` spans from the keyword to the end of the last line (heredocs included).
+    `value` is the argument text after the flags, continuations joined as BuildKit joins them
+    (escape character and line break removed, the whitespace around them kept; heredoc bodies are
+    not part of it). `expanded` is `value` with the ARG/ENV variables in scope substituted
+    (unknown variables are left as written). `exec_form` is the parsed JSON array, if the
+    instruction used one. `pairs` holds the `KEY=value` items of ENV, ARG and LABEL. `script` is
+    the parsed shell of a RUN in shell form (or of its heredoc bodies); for an exec-form RUN it
+    holds one command built from the array (or the parsed string of `["sh", "-c", "..."]`). It is
+    None when the stage's SHELL is not a POSIX shell or a heredoc's shebang names another
+    interpreter. `location` spans from the keyword to the end of the last line (heredocs
+    included).
     """
 
     keyword: str
