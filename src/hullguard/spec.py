@@ -7,6 +7,7 @@ healthcheck, entrypoint and command. Image rules are written once against it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from hullguard.imageref import ImageRef
@@ -22,13 +23,19 @@ class EnvVar:
     location: Location
 
 
+DEFAULT_SHELL: tuple[str, ...] = ("/bin/sh", "-c")
+
+
 @dataclass(frozen=True)
 class ImageSpec:
-    """What an image runs as and with.
+    """What an image runs as and with, in the terms of an image configuration.
 
     `user` is the effective user: its value and the place that decided it (a USER instruction,
     or the FROM line when the base image's default applies). `user_explicit` is false when no
     USER was written anywhere in the chain. `user_chain` names every link, for messages.
+    `entrypoint` and `cmd` are argument vectors as the engine stores them (a shell form becomes
+    the SHELL plus the text); `healthcheck` is the engine's `Healthcheck.Test`: `("NONE",)`,
+    `("CMD", arg, ...)` or `("CMD-SHELL", text)`. `exposed_ports` are `port[-port]/protocol`.
     """
 
     name: str
@@ -40,10 +47,11 @@ class ImageSpec:
     base_ref: ImageRef | None = None
     env: tuple[EnvVar, ...] = ()
     exposed_ports: tuple[Located[str], ...] = ()
-    healthcheck: Located[str] | None = None  # the HEALTHCHECK argument; `NONE` disables it
-    entrypoint: Located[str] | None = None
-    cmd: Located[str] | None = None
+    healthcheck: Located[tuple[str, ...]] | None = None
+    entrypoint: Located[tuple[str, ...]] | None = None
+    cmd: Located[tuple[str, ...]] | None = None
     labels: tuple[EnvVar, ...] = ()
+    shell: tuple[str, ...] = DEFAULT_SHELL
 
 
 def image_spec_from_dockerfile(dockerfile: Dockerfile) -> ImageSpec | None:
@@ -52,7 +60,6 @@ def image_spec_from_dockerfile(dockerfile: Dockerfile) -> ImageSpec | None:
     if final is None:
         return None
     chain = _stage_chain(dockerfile, final)
-    instructions = [i for stage in chain for i in stage.instructions]
     root = chain[0]
     base_loc = root.from_instruction.location
     name = f"{dockerfile.path} ({final.label})"
@@ -61,26 +68,36 @@ def image_spec_from_dockerfile(dockerfile: Dockerfile) -> ImageSpec | None:
     labels: dict[str, EnvVar] = {}
     ports: list[Located[str]] = []
     user_instr: Instruction | None = None
-    healthcheck = entrypoint = cmd = None
-    for instr in instructions:
-        match instr.keyword:
-            case "USER":
-                user_instr = instr
-            case "ENV":
-                for pair in instr.pairs:
-                    env[pair.key] = EnvVar(pair.key, pair.value or "", pair.location)
-            case "LABEL":
-                for pair in instr.pairs:
-                    labels[pair.key] = EnvVar(pair.key, pair.value or "", pair.location)
-            case "EXPOSE":
-                ports.extend(Located(p, instr.location) for p in instr.expanded.split())
-            case "HEALTHCHECK":
-                healthcheck = Located(instr.expanded, instr.location)
-            case "ENTRYPOINT":
-                entrypoint = Located(instr.expanded, instr.location)
-                cmd = None  # Docker resets CMD when ENTRYPOINT is set
-            case "CMD":
-                cmd = Located(instr.expanded, instr.location)
+    healthcheck: Located[tuple[str, ...]] | None = None
+    entrypoint: Located[tuple[str, ...]] | None = None
+    cmd: Located[tuple[str, ...]] | None = None
+    shell: tuple[str, ...] = DEFAULT_SHELL
+    for stage in chain:
+        cmd_set_here = False  # an ENTRYPOINT resets the CMD unless this stage set one
+        for instr in stage.instructions:
+            match instr.keyword:
+                case "USER":
+                    user_instr = instr
+                case "ENV":
+                    for pair in instr.pairs:
+                        env[pair.key] = EnvVar(pair.key, pair.value or "", pair.location)
+                case "LABEL":
+                    for pair in instr.pairs:
+                        labels[pair.key] = EnvVar(pair.key, pair.value or "", pair.location)
+                case "EXPOSE":
+                    ports.extend(Located(p, instr.location) for p in _ports(instr.expanded))
+                case "SHELL":
+                    if instr.exec_form:
+                        shell = instr.exec_form
+                case "HEALTHCHECK":
+                    healthcheck = Located(_healthcheck_test(instr), instr.location)
+                case "ENTRYPOINT":
+                    entrypoint = Located(_argv(instr, shell), instr.location)
+                    if not cmd_set_here:
+                        cmd = None
+                case "CMD":
+                    cmd = Located(_argv(instr, shell), instr.location)
+                    cmd_set_here = True
 
     links = [f"{dockerfile.path}:{s.from_instruction.line} FROM {s.base}" for s in chain]
     if user_instr is not None:
@@ -114,7 +131,39 @@ def image_spec_from_dockerfile(dockerfile: Dockerfile) -> ImageSpec | None:
         entrypoint=entrypoint,
         cmd=cmd,
         labels=tuple(labels.values()),
+        shell=shell,
     )
+
+
+def _argv(instr: Instruction, shell: tuple[str, ...]) -> tuple[str, ...]:
+    """CMD/ENTRYPOINT as the engine stores it: variables are not expanded at build time."""
+    if instr.exec_form is not None:
+        return instr.exec_form
+    return (*shell, instr.value) if instr.value else ()
+
+
+def _healthcheck_test(instr: Instruction) -> tuple[str, ...]:
+    keyword, _, rest = instr.value.strip().partition(" ")
+    if keyword.upper() == "NONE":
+        return ("NONE",)
+    rest = rest.strip()
+    if rest.startswith("["):
+        try:
+            parsed = json.loads(rest)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list) and all(isinstance(a, str) for a in parsed):
+            return ("CMD", *parsed)
+    return ("CMD-SHELL", rest)
+
+
+def _ports(text: str) -> list[str]:
+    """EXPOSE arguments as `port[-port]/protocol`, the protocol lower-case, tcp by default."""
+    ports = []
+    for item in text.split():
+        number, _, protocol = item.partition("/")
+        ports.append(f"{number}/{(protocol or 'tcp').lower()}")
+    return ports
 
 
 def _stage_chain(dockerfile: Dockerfile, final: Stage) -> list[Stage]:

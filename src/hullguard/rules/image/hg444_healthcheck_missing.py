@@ -62,7 +62,7 @@ def healthcheck_missing(spec: ImageSpec, ctx: Context) -> Iterator[Finding]:
             at=spec.anchor,
             message="no HEALTHCHECK in the final image: nothing checks that the application works",
         )
-    elif spec.healthcheck.value.strip().upper() == "NONE":
+    elif spec.healthcheck.value == ("NONE",):
         yield ctx.finding(
             at=spec.healthcheck, message="HEALTHCHECK NONE turns the base image's health check off"
         )
