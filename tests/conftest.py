@@ -9,7 +9,7 @@ SHARED = REPO.parent / "shared"
 
 
 def shared_path(*parts: str) -> Path:
-    """A file of ../shared, or a skip with the reason when that folder is absent (a user's clone)."""
+    """A file of ../shared, or a skip saying why when that folder is absent (a user's clone)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"{path} is absent: ../shared exists beside the checkout in CI only")

@@ -16,8 +16,9 @@ BAD = "FROM ubuntu:latest\nRUN apt-get update && apt-get install -y curl\n"
 
 
 def test_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "hullguard", "--version"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "hullguard", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout == f"hullguard {__version__}\n"
 
 
@@ -40,7 +41,16 @@ def test_scan_json_contract(tree, capsys) -> None:  # type: ignore[no-untyped-de
 
 def test_exit_codes_follow_fail_on(tree) -> None:  # type: ignore[no-untyped-def]
     root = tree({"Dockerfile": BAD})
-    args = ["scan", str(root), "--select", "HG430", "--format", "json", "--output", str(root / "r.json")]
+    args = [
+        "scan",
+        str(root),
+        "--select",
+        "HG430",
+        "--format",
+        "json",
+        "--output",
+        str(root / "r.json"),
+    ]
     assert main(args) == 0  # HG430 is low: below the default threshold (medium)
     assert main([*args, "--fail-on", "low"]) == 1
     assert main([*args, "--fail-on", "never"]) == 0
@@ -58,11 +68,13 @@ def test_usage_errors_exit_2(tree, capsys) -> None:  # type: ignore[no-untyped-d
 
 
 def test_config_file_is_found_and_applied(tree, capsys) -> None:  # type: ignore[no-untyped-def]
-    root = tree({
-        "Dockerfile": BAD,
-        ".hullguard.toml": 'select = ["HG4"]\nignore = ["HG413"]\nfail-on = "low"\n'
-                           '[severity]\nHG430 = "high"\n',
-    })
+    root = tree(
+        {
+            "Dockerfile": BAD,
+            ".hullguard.toml": 'select = ["HG4"]\nignore = ["HG413"]\nfail-on = "low"\n'
+            '[severity]\nHG430 = "high"\n',
+        }
+    )
     (root / ".git").mkdir()
     code = main(["scan", str(root), "--format", "json"])
     data = json.loads(capsys.readouterr().out)
@@ -79,12 +91,15 @@ def test_pyproject_tool_table(tree, capsys) -> None:  # type: ignore[no-untyped-
     assert {f["rule_id"] for f in data["findings"]} == {"HG411"}
 
 
-@pytest.mark.parametrize("content, message", [
-    ("select = [\n", "invalid TOML"),
-    ("colour = 1\n", "unknown key(s) colour"),
-    ('profile = "strict"\n', "unknown profile 'strict'"),
-    ('[severity]\nHG430 = "urgent"\n', "severity.HG430"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("select = [\n", "invalid TOML"),
+        ("colour = 1\n", "unknown key(s) colour"),
+        ('profile = "strict"\n', "unknown profile 'strict'"),
+        ('[severity]\nHG430 = "urgent"\n', "severity.HG430"),
+    ],
+)
 def test_bad_config_is_a_usage_error(tree, capsys, content, message) -> None:  # type: ignore[no-untyped-def]
     root = tree({"Dockerfile": BAD, "conf.toml": content})
     assert main(["scan", str(root), "--config", str(root / "conf.toml")]) == 2
@@ -96,8 +111,18 @@ def test_build_arg_resolves_the_base_image(tree, capsys) -> None:  # type: ignor
     root = tree({"Dockerfile": "ARG BASE\nFROM ${BASE}\nUSER app\n"})
     main(["scan", str(root), "--format", "json", "--select", "HG411,HG412"])
     assert [f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["HG412"]
-    main(["scan", str(root), "--format", "json", "--select", "HG411,HG412",
-          "--build-arg", "BASE=ubuntu:latest"])
+    main(
+        [
+            "scan",
+            str(root),
+            "--format",
+            "json",
+            "--select",
+            "HG411,HG412",
+            "--build-arg",
+            "BASE=ubuntu:latest",
+        ]
+    )
     assert [f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["HG411"]
 
 

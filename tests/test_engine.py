@@ -24,15 +24,23 @@ def found(report: object) -> set[tuple[str, str | None, int | None]]:
 
 
 def test_discovers_every_dockerfile_name(tree) -> None:  # type: ignore[no-untyped-def]
-    root = tree({
-        "Dockerfile": LATEST, "api/Dockerfile.prod": LATEST, "web/app.Dockerfile": LATEST,
-        "Containerfile": LATEST, "notes.txt": "FROM ubuntu:latest", ".git/Dockerfile": LATEST,
-    })
+    root = tree(
+        {
+            "Dockerfile": LATEST,
+            "api/Dockerfile.prod": LATEST,
+            "web/app.Dockerfile": LATEST,
+            "Containerfile": LATEST,
+            "notes.txt": "FROM ubuntu:latest",
+            ".git/Dockerfile": LATEST,
+        }
+    )
     report = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG411",))))
     paths = sorted(t.path for t in report.targets)
     base = str(root)
-    assert paths == sorted(f"{base}/{p}" for p in
-                           ["Containerfile", "Dockerfile", "api/Dockerfile.prod", "web/app.Dockerfile"])
+    assert paths == sorted(
+        f"{base}/{p}"
+        for p in ["Containerfile", "Dockerfile", "api/Dockerfile.prod", "web/app.Dockerfile"]
+    )
     assert {f.rule_id for f in report.findings} == {"HG411"}
     assert len(report.findings) == 4
 
@@ -47,13 +55,15 @@ def test_paths_are_reported_as_given(tree, monkeypatch) -> None:  # type: ignore
 
 
 def test_other_kinds_are_recognised_and_reported_as_skipped(tree) -> None:  # type: ignore[no-untyped-def]
-    root = tree({
-        "docker-compose.yml": "services: {}\n",
-        "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n",
-        "k8s/values.yaml": "replicas: 3\n",
-        ".github/workflows/ci.yml": "on: push\n",
-        "scripts/run.sh": "docker run --privileged x\n",
-    })
+    root = tree(
+        {
+            "docker-compose.yml": "services: {}\n",
+            "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n",
+            "k8s/values.yaml": "replicas: 3\n",
+            ".github/workflows/ci.yml": "on: push\n",
+            "scripts/run.sh": "docker run --privileged x\n",
+        }
+    )
     report = scan(ScanRequest(paths=(str(root),)))
     kinds = {t.path.removeprefix(str(root) + "/"): (t.kind, t.status) for t in report.targets}
     assert kinds == {
@@ -65,15 +75,17 @@ def test_other_kinds_are_recognised_and_reported_as_skipped(tree) -> None:  # ty
 
 
 def test_bad_files_become_errors_and_the_scan_goes_on(tree) -> None:  # type: ignore[no-untyped-def]
-    root = tree({
-        "a/Dockerfile": b"FROM ubuntu:latest\nRUN echo \xff\xfe\n",
-        "b/Dockerfile": b"\x00\x01binary",
-        "c/Dockerfile": "",
-        "d/Dockerfile": "FROM ubuntu:latest\nFROBNICATE now\n",
-        "e/Dockerfile": "FROM ubuntu:latest\nRUN <<EOF\necho never closed\n",
-        "f/Dockerfile": LATEST,
-        "g/Dockerfile": "FROM alpine:3.20 AS build\nFROM alpine:3.20\nCOPY --from=biuld /a /a\n",
-    })
+    root = tree(
+        {
+            "a/Dockerfile": b"FROM ubuntu:latest\nRUN echo \xff\xfe\n",
+            "b/Dockerfile": b"\x00\x01binary",
+            "c/Dockerfile": "",
+            "d/Dockerfile": "FROM ubuntu:latest\nFROBNICATE now\n",
+            "e/Dockerfile": "FROM ubuntu:latest\nRUN <<EOF\necho never closed\n",
+            "f/Dockerfile": LATEST,
+            "g/Dockerfile": "FROM alpine:3 AS build\nFROM alpine:3\nCOPY --from=biuld /a /b\n",
+        }
+    )
     report = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG411",))))
     errors = {(e.path.removeprefix(str(root) + "/"), e.line, e.kind) for e in report.errors}  # type: ignore[union-attr]
     assert ("a/Dockerfile", 2, ErrorKind.PARSE) in errors
@@ -96,14 +108,19 @@ def test_oversized_file_is_skipped_with_an_error(tree) -> None:  # type: ignore[
     assert "limit" in (skipped[0].note or "")
     assert found(report) == {("HG411", f"{root}/ok/Dockerfile", 1)}
     (root / "Dockerfile").write_text("# generated\n" * 600_000 + "FROM ubuntu:latest\n")
-    bigger = scan(ScanRequest(paths=(str(root),),
-                              config=Config(select=("HG411",), max_file_size=64 * 1024 * 1024)))
+    bigger = scan(
+        ScanRequest(
+            paths=(str(root),), config=Config(select=("HG411",), max_file_size=64 * 1024 * 1024)
+        )
+    )
     assert ("HG411", f"{root}/Dockerfile", 600_001) in found(bigger)
 
 
 def test_missing_path_is_exit_2_and_the_rest_is_scanned(tree) -> None:  # type: ignore[no-untyped-def]
     root = tree({"Dockerfile": LATEST})
-    report = scan(ScanRequest(paths=(str(root / "nope"), str(root)), config=Config(select=("HG411",))))
+    report = scan(
+        ScanRequest(paths=(str(root / "nope"), str(root)), config=Config(select=("HG411",)))
+    )
     assert found(report) == {("HG411", f"{root}/Dockerfile", 1)}
     assert report.exit_code() == 2
 
@@ -115,8 +132,9 @@ def test_symlinks_never_lead_out_of_the_root(tree, tmp_path_factory) -> None:  #
     os.symlink(outside / "Dockerfile", root / "Dockerfile")
     os.symlink(outside, root / "linked-dir")
     os.symlink(root / "inside", root / "loop")
-    report = scan(ScanRequest(paths=(str(root / "inside"), str(root)),
-                              config=Config(select=("HG411",))))
+    report = scan(
+        ScanRequest(paths=(str(root / "inside"), str(root)), config=Config(select=("HG411",)))
+    )
     assert found(report) == {("HG411", f"{root}/inside/Dockerfile", 1)}
     skipped = {t.path: t.note for t in report.targets if t.status is TargetStatus.SKIPPED}
     assert set(skipped) == {f"{root}/Dockerfile", f"{root}/linked-dir"}
@@ -124,23 +142,32 @@ def test_symlinks_never_lead_out_of_the_root(tree, tmp_path_factory) -> None:  #
 
 
 def test_exclude_globs(tree) -> None:  # type: ignore[no-untyped-def]
-    root = tree({"vendor/x/Dockerfile": LATEST, "app/Dockerfile": LATEST, "app/Dockerfile.tmpl": LATEST})
-    report = scan(ScanRequest(paths=(str(root),),
-                              config=Config(select=("HG411",), exclude=("vendor", "*.tmpl"))))
+    root = tree(
+        {"vendor/x/Dockerfile": LATEST, "app/Dockerfile": LATEST, "app/Dockerfile.tmpl": LATEST}
+    )
+    report = scan(
+        ScanRequest(
+            paths=(str(root),), config=Config(select=("HG411",), exclude=("vendor", "*.tmpl"))
+        )
+    )
     assert found(report) == {("HG411", f"{root}/app/Dockerfile", 1)}
 
 
 def test_inline_suppressions(tree) -> None:  # type: ignore[no-untyped-def]
-    root = tree({"Dockerfile": (
-        "# hullguard: ignore[HG411] pinned by the release job\n"
-        "FROM ubuntu:latest AS one\n"
-        "FROM ubuntu:latest AS two\n"
-        "# hullguard: ignore[base-image-mutable-tag]\n"
-        "\n"
-        "FROM ubuntu:latest AS three\n"
-        "# hullguard: ignore[HG999, HG4]\n"
-        "FROM ubuntu:latest\n"
-    )})
+    root = tree(
+        {
+            "Dockerfile": (
+                "# hullguard: ignore[HG411] pinned by the release job\n"
+                "FROM ubuntu:latest AS one\n"
+                "FROM ubuntu:latest AS two\n"
+                "# hullguard: ignore[base-image-mutable-tag]\n"
+                "\n"
+                "FROM ubuntu:latest AS three\n"
+                "# hullguard: ignore[HG999, HG4]\n"
+                "FROM ubuntu:latest\n"
+            )
+        }
+    )
     report = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG411",))))
     assert found(report) == {("HG411", f"{root}/Dockerfile", 3)}
     assert report.suppressed == 3
@@ -150,14 +177,18 @@ def test_inline_suppressions(tree) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_suppression_covers_every_line_of_a_multiline_instruction(tree) -> None:  # type: ignore[no-untyped-def]
-    root = tree({"Dockerfile": (
-        "FROM debian:12.5\n"
-        "# hullguard: ignore[HG430]\n"
-        "RUN apt-get update \\\n"
-        "    && apt-get install -y curl \\\n"
-        "    && rm -rf /var/lib/apt/lists/*\n"
-        "RUN apt-get update && apt-get install -y wget && rm -rf /var/lib/apt/lists/*\n"
-    )})
+    root = tree(
+        {
+            "Dockerfile": (
+                "FROM debian:12.5\n"
+                "# hullguard: ignore[HG430]\n"
+                "RUN apt-get update \\\n"
+                "    && apt-get install -y curl \\\n"
+                "    && rm -rf /var/lib/apt/lists/*\n"
+                "RUN apt-get update && apt-get install -y wget && rm -rf /var/lib/apt/lists/*\n"
+            )
+        }
+    )
     report = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG430",))))
     assert found(report) == {("HG430", f"{root}/Dockerfile", 6)}
     assert report.suppressed == 1
@@ -171,7 +202,10 @@ def test_file_wide_suppression(tree) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_select_ignore_profile_and_severity_override() -> None:
-    ids = {r.id for r in select_rules(Config(select=("HG4",), ignore=("HG413", "base-image-mutable-tag")))}
+    ids = {
+        r.id
+        for r in select_rules(Config(select=("HG4",), ignore=("HG413", "base-image-mutable-tag")))
+    }
     assert ids and all(i.startswith("HG4") for i in ids)
     assert "HG413" not in ids and "HG411" not in ids
     cis = select_rules(Config(profile="cis-docker"))
@@ -181,11 +215,21 @@ def test_select_ignore_profile_and_severity_override() -> None:
 
 def test_severity_override_and_rule_options(tree) -> None:  # type: ignore[no-untyped-def]
     root = tree({"Dockerfile": "FROM ghcr.io/acme/base:1.0\nUSER app\n"})
-    report = scan(ScanRequest(paths=(str(root),), config=Config(
-        select=("HG410",), severity={"HG410": Severity.CRITICAL})))
+    report = scan(
+        ScanRequest(
+            paths=(str(root),),
+            config=Config(select=("HG410",), severity={"HG410": Severity.CRITICAL}),
+        )
+    )
     assert [(f.rule_id, f.severity) for f in report.findings] == [("HG410", Severity.CRITICAL)]
-    trusted = scan(ScanRequest(paths=(str(root),), config=Config(
-        select=("HG410",), rule_options={"HG410": {"trusted_registries": ["ghcr.io/acme"]}})))
+    trusted = scan(
+        ScanRequest(
+            paths=(str(root),),
+            config=Config(
+                select=("HG410",), rule_options={"HG410": {"trusted_registries": ["ghcr.io/acme"]}}
+            ),
+        )
+    )
     assert trusted.findings == ()
 
 
@@ -199,8 +243,11 @@ def test_crashing_rule_is_reported_and_others_still_run(tree, monkeypatch) -> No
     broken = replace(rule, func=explode)
 
     original = engine.select_rules
-    monkeypatch.setattr(engine, "select_rules",
-                        lambda config: [broken if r.id == "HG413" else r for r in original(config)])
+    monkeypatch.setattr(
+        engine,
+        "select_rules",
+        lambda config: [broken if r.id == "HG413" else r for r in original(config)],
+    )
     report = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG411", "HG413"))))
     assert found(report) == {("HG411", f"{root}/Dockerfile", 1)}
     assert [(e.kind, e.rule_id) for e in report.errors] == [(ErrorKind.RULE_CRASH, "HG413")]
@@ -215,7 +262,10 @@ def test_baseline_survives_unrelated_line_shifts(tree) -> None:  # type: ignore[
     (root / "Dockerfile").write_text(
         "# syntax=docker/dockerfile:1\n\nFROM ubuntu:latest\nLABEL a=b\nUSER root\nRUN curl -k https://x\n"
     )
-    second = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG411", "HG202", "HG442")),
-                              baseline=prints))
+    second = scan(
+        ScanRequest(
+            paths=(str(root),), config=Config(select=("HG411", "HG202", "HG442")), baseline=prints
+        )
+    )
     assert found(second) == {("HG442", f"{root}/Dockerfile", 6)}
     assert second.baselined == 2

@@ -30,7 +30,9 @@ def test_rule_has_documentation(rule: Rule) -> None:
 def test_rule_has_references(rule: Rule) -> None:
     assert rule.references, f"{rule.id} has no references to other tools or standards"
     schemes = {ref.split(":", 1)[0] for ref in rule.references}
-    assert schemes <= KNOWN_SCHEMES, f"{rule.id}: unknown reference schemes {schemes - KNOWN_SCHEMES}"
+    assert schemes <= KNOWN_SCHEMES, (
+        f"{rule.id}: unknown reference schemes {schemes - KNOWN_SCHEMES}"
+    )
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)

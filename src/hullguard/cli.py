@@ -39,32 +39,75 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json", "sarif"]), help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--fail-on", metavar="SEVERITY",
-              help="Exit 1 when a finding is at or above SEVERITY (info..critical, or never). "
-                   "Default: medium.")
-@click.option("--profile", type=click.Choice(["default", "pss-baseline", "pss-restricted",
-                                              "cis-docker"]),
-              help="Select rules by purpose.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Configuration file (default: nearest .hullguard.toml or pyproject.toml).")
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Only these rules: ids, id prefixes (HG4) or names; repeatable, comma lists.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "sarif"]),
+    help="Report format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    metavar="SEVERITY",
+    help="Exit 1 when a finding is at or above SEVERITY (info..critical, or never). "
+    "Default: medium.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["default", "pss-baseline", "pss-restricted", "cis-docker"]),
+    help="Select rules by purpose.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Configuration file (default: nearest .hullguard.toml or pyproject.toml).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules: ids, id prefixes (HG4) or names; repeatable, comma lists.",
+)
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
-@click.option("--baseline", type=click.Path(dir_okay=False),
-              help="Report only findings not in this earlier JSON report.")
-@click.option("--build-arg", "build_args", multiple=True, metavar="NAME=VALUE",
-              help="Value for a Dockerfile ARG, as `docker build --build-arg`.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not in this earlier JSON report.",
+)
+@click.option(
+    "--build-arg",
+    "build_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Value for a Dockerfile ARG, as `docker build --build-arg`.",
+)
 @click.option("--max-file-size", metavar="SIZE", help="Skip larger files (default 5MiB).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: auto).")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
-         profile: str | None, config_path: str | None, select: tuple[str, ...],
-         ignore: tuple[str, ...], exclude: tuple[str, ...], baseline: str | None,
-         build_args: tuple[str, ...], max_file_size: str | None, color: bool | None) -> None:
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    profile: str | None,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    baseline: str | None,
+    build_args: tuple[str, ...],
+    max_file_size: str | None,
+    color: bool | None,
+) -> None:
     """Scan source trees: Dockerfiles (compose, Kubernetes, CI and scripts are recognised)."""
     from hullguard.config import (
         Config,
@@ -145,8 +188,14 @@ def _emit(text: str, output: str | None) -> None:
 
 
 @cli.command("rules")
-@click.option("-f", "--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json", "markdown"]))
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "markdown"]),
+)
 @click.option("--pillar", type=click.IntRange(1, 6), help="Only this pillar's rules.")
 def rules_command(fmt: str, pillar: int | None) -> None:
     """List every rule with its metadata."""

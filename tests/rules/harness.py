@@ -73,8 +73,9 @@ def run_fixture(fixture: Fixture) -> list[Finding]:
     path = fixture.path.name
     dockerfile = parse_dockerfile(text, path, fixture.build_args)
     options = {**rule.options, **fixture.options}
-    ctx = Context(rule, target_kind="dockerfile", path=path, options=options,
-                  lines=list(dockerfile.lines))
+    ctx = Context(
+        rule, target_kind="dockerfile", path=path, options=options, lines=list(dockerfile.lines)
+    )
     findings: list[Finding] = []
     if DOCKERFILE in rule.targets:
         findings.extend(rule.func(dockerfile, ctx))

@@ -17,7 +17,9 @@ def test_fixture(path: Path) -> None:
     findings = run_fixture(fixture)
     got = {(f.rule_id, f.location.line) for f in findings}
     if fixture.must_fire:
-        assert fixture.expected, f"{path}: a bad_ fixture needs `# expect: {fixture.rule.id}` markers"
+        assert fixture.expected, (
+            f"{path}: a bad_ fixture needs `# expect: {fixture.rule.id}` markers"
+        )
         assert got == fixture.expected
     else:
         assert got == set(), f"{path}: rule fired on a good fixture: {sorted(got)}"

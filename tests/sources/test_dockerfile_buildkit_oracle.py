@@ -15,8 +15,9 @@ import pytest
 from hullguard.sources.dockerfile import Instruction, parse_dockerfile
 from tests.conftest import REPO
 
-buildkit = pytest.importorskip("dockerfile", reason="the `dockerfile` wheel (BuildKit's parser) "
-                               "is published for x86_64 only")
+buildkit = pytest.importorskip(
+    "dockerfile", reason="the `dockerfile` wheel (BuildKit's parser) is published for x86_64 only"
+)
 
 
 def _corpus() -> list[Path]:
@@ -47,7 +48,13 @@ def _ours(instr: Instruction) -> tuple[object, ...]:
 
 def _theirs(command: object) -> tuple[object, ...]:
     heredocs = tuple(h.content for h in command.heredocs)  # type: ignore[attr-defined]
-    return (command.cmd.upper(), command.start_line, command.end_line, tuple(command.flags), heredocs)  # type: ignore[attr-defined]
+    return (
+        command.cmd.upper(),
+        command.start_line,
+        command.end_line,
+        tuple(command.flags),
+        heredocs,
+    )  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(REPO)))

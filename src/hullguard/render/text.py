@@ -64,7 +64,9 @@ def render_text(
         console.print()
         console.print(Text(path, style="bold underline"))
         for finding in findings:
-            block = _finding_block(finding, rules(finding.rule_id), finding.rule_id not in explained)
+            block = _finding_block(
+                finding, rules(finding.rule_id), finding.rule_id not in explained
+            )
             explained.add(finding.rule_id)
             console.print(Padding(block, (0, 0, 0, 2)))
     if report.errors:
