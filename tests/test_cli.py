@@ -158,3 +158,20 @@ def test_sarif_output_is_written(tree) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(out.read_text())
     assert data["version"] == "2.1.0"
     assert {r["ruleId"] for r in data["runs"][0]["results"]} >= {"HG411"}
+
+
+def test_sarif_of_the_example_project_is_valid(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import jsonschema
+
+    from tests.conftest import REPO, shared_path
+
+    schema = json.loads(shared_path("schemas", "sarif-schema-2.1.0.json").read_text())
+    out = tmp_path / "examples.sarif"
+    assert main(["scan", str(REPO / "examples"), "--format", "sarif", "-o", str(out)]) == 1
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, schema)
+    results = data["runs"][0]["results"]
+    assert len(results) > 20
+    assert all(r["partialFingerprints"]["hullguard/v1"] for r in results)
+    rules = data["runs"][0]["tool"]["driver"]["rules"]
+    assert all(float(r["properties"]["security-severity"]) > 0 for r in rules)
