@@ -10,8 +10,11 @@ both setuid and setgid.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from hullguard.model import Location
+from hullguard.sources.dockerfile import Dockerfile
 from hullguard.sources.shell import Command
 
 _OCTAL = re.compile(r"^0*([0-7]{1,4})$")
@@ -83,6 +86,13 @@ class ModeChange:
     bits: ModeBits
     targets: tuple[str, ...]
     recursive: bool = False
+
+    @property
+    def written(self) -> str:
+        """How the change was written: `chmod 4755`, `COPY --chmod=777`."""
+        if self.tool.startswith(("COPY", "ADD")):
+            return self.tool
+        return f"{self.tool} {self.mode}"
 
     def describe_targets(self) -> str:
         if not self.targets:
@@ -209,3 +219,31 @@ def _with_mode_option(
     if tool == "install" and len(targets) > 1 and not directories:
         targets = targets[-1:]  # `install SOURCE... DEST`: the mode lands on DEST
     return ModeChange(tool, mode, bits, tuple(targets))
+
+
+def shipped_mode_changes(
+    dockerfile: Dockerfile, path: str
+) -> Iterator[tuple[ModeChange, Location]]:
+    """Every mode set in the stages that end up in the final image, with where it is written:
+    chmod-like commands in RUN (once per line and mode) and COPY/ADD `--chmod`."""
+    for stage in dockerfile.stages:
+        if not stage.in_final_image:
+            continue
+        for instruction in stage.each("RUN"):
+            if instruction.script is None:
+                continue
+            seen: set[tuple[int, str]] = set()
+            for command in instruction.script.commands:
+                change = command_mode_change(command)
+                if change is None or (command.line, change.mode) in seen:
+                    continue
+                seen.add((command.line, change.mode))
+                yield change, Location(path=path, line=command.line, column=command.column)
+        for instruction in stage.each("COPY", "ADD"):
+            for mode in instruction.flag_values("chmod"):
+                bits = parse_mode(mode)
+                if bits is None:
+                    continue
+                targets = instruction.arguments[-1:] if instruction.arguments else ()
+                tool = f"{instruction.keyword} --chmod={mode}"
+                yield ModeChange(tool, mode, bits, targets), instruction.location

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hullguard.filemodes import ModeChange, command_mode_change, parse_mode
+from hullguard.filemodes import ModeChange, shipped_mode_changes
 from hullguard.model import Finding, Location, Severity
 from hullguard.registry import DOCKERFILE, Context, rule
 from hullguard.sources.dockerfile import Dockerfile
@@ -59,31 +59,10 @@ def setuid_bit_set(dockerfile: Dockerfile, ctx: Context) -> Iterator[Finding]:
     bit is reported at medium severity. Removing the bits (`u-s`, `g-s`, `0755`) is fine,
     and a mode held in a variable is not judged.
     """
-    for stage in dockerfile.stages:
-        if not stage.in_final_image:
-            continue
-        for instruction in stage.each("RUN"):
-            if instruction.script is None:
-                continue
-            seen: set[tuple[int, str]] = set()
-            for command in instruction.script.commands:
-                change = command_mode_change(command)
-                if change is None or (command.line, change.mode) in seen:
-                    continue
-                seen.add((command.line, change.mode))
-                finding = _report(change, ctx, Location(ctx.path, command.line, command.column))
-                if finding:
-                    yield finding
-        for instruction in stage.each("COPY", "ADD"):
-            for mode in instruction.flag_values("chmod"):
-                bits = parse_mode(mode)
-                if bits is None:
-                    continue
-                targets = instruction.arguments[-1:] if instruction.arguments else ()
-                change = ModeChange(f"{instruction.keyword} --chmod={mode}", mode, bits, targets)
-                finding = _report(change, ctx, instruction.location)
-                if finding:
-                    yield finding
+    for change, at in shipped_mode_changes(dockerfile, ctx.path):
+        finding = _report(change, ctx, at)
+        if finding:
+            yield finding
 
 
 def _report(change: ModeChange, ctx: Context, at: Location) -> Finding | None:
@@ -95,9 +74,7 @@ def _report(change: ModeChange, ctx: Context, at: Location) -> Finding | None:
         if bits.setuid and bits.setgid
         else ("setuid bit" if bits.setuid else "setgid bit")
     )
-    tool = (
-        change.tool if change.tool.startswith(("COPY", "ADD")) else f"{change.tool} {change.mode}"
-    )
+    tool = change.written
     return ctx.finding(
         at=at,
         message=f"`{tool}` sets the {which} on {change.describe_targets()}",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hullguard.filemodes import ModeChange, command_mode_change, parse_mode
-from hullguard.model import Finding, Location, Severity
+from hullguard.filemodes import ModeChange, shipped_mode_changes
+from hullguard.model import Finding, Severity
 from hullguard.registry import DOCKERFILE, Context, rule
 from hullguard.sources.dockerfile import Dockerfile
 
@@ -61,35 +61,9 @@ def world_writable_permissions(dockerfile: Dockerfile, ctx: Context) -> Iterator
     +w` without `o`/`a` is not world-writable under the default umask. A mode held in a
     variable is not judged.
     """
-    for stage in dockerfile.stages:
-        if not stage.in_final_image:
-            continue
-        for instruction in stage.each("RUN"):
-            if instruction.script is None:
-                continue
-            seen: set[tuple[int, str]] = set()
-            for command in instruction.script.commands:
-                change = command_mode_change(command)
-                if change is None or (command.line, change.mode) in seen:
-                    continue
-                seen.add((command.line, change.mode))
-                if _world_writable(change):
-                    yield ctx.finding(
-                        at=Location(path=ctx.path, line=command.line, column=command.column),
-                        message=_message(f"{change.tool} {change.mode}", change),
-                    )
-        for instruction in stage.each("COPY", "ADD"):
-            for mode in instruction.flag_values("chmod"):
-                bits = parse_mode(mode)
-                if bits is None:
-                    continue
-                targets = instruction.arguments[-1:] if instruction.arguments else ()
-                change = ModeChange(instruction.keyword, mode, bits, targets)
-                if _world_writable(change):
-                    yield ctx.finding(
-                        at=instruction,
-                        message=_message(f"{instruction.keyword} --chmod={mode}", change),
-                    )
+    for change, at in shipped_mode_changes(dockerfile, ctx.path):
+        if _world_writable(change):
+            yield ctx.finding(at=at, message=_message(change.written, change))
 
 
 def _world_writable(change: ModeChange) -> bool:
