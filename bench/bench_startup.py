@@ -22,17 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+from bench_dockerfiles import hullguard_command
+
 REPO = Path(__file__).resolve().parent.parent
 BUDGET_S = 0.15
-
-
-def hullguard_command(explicit: str | None) -> list[str]:
-    if explicit:
-        return shlex.split(explicit)
-    entry = REPO / ".venv" / "bin" / "hullguard"
-    if entry.exists():
-        return [str(entry)]
-    return [sys.executable, "-m", "hullguard"]
 
 
 def time_once(argv: list[str]) -> float:
