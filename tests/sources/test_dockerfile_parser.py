@@ -380,6 +380,7 @@ def test_expansion_forms() -> None:
         WORKDIR ${DECLARED:-d}/${DECLARED-d}/${DECLARED:+alt}/${DECLARED+alt}/$DECLARED
         WORKDIR $UNKNOWN/${UNKNOWN}/${UNKNOWN:-d}/${UNKNOWN:+a}/${SET%s}/$1/$
         WORKDIR \\$SET/'$SET'/"$SET"/${SET:-${UNKNOWN}}/${UNKNOWN:-${SET}}
+        RUN echo $UNKNOWN ${UNKNOWN:-d} $SET
         """
     )
     expanded = [i.expanded for i in df.instructions if i.keyword == "WORKDIR"]
@@ -387,10 +388,33 @@ def test_expansion_forms() -> None:
         "yes/yes/yes/yes/alt/alt",
         "d///alt/[]",
         "d/d///$DECLARED",
+        # On a base image, an undeclared variable may come from the image's own ENV.
         "$UNKNOWN/${UNKNOWN}/${UNKNOWN:-d}/${UNKNOWN:+a}/${SET%s}/$1/$",
         "\\$SET/'$SET'/\"yes\"/yes/${UNKNOWN:-${SET}}",
     ]
+    # RUN is expanded by the shell at run time, where an unknown variable may be set.
+    assert only(df, "RUN").expanded == "echo $UNKNOWN ${UNKNOWN:-d} yes"
     assert df.instructions[4].value == "$SET/${SET}/${SET:-d}/${SET-d}/${SET:+alt}/${SET+alt}"
+
+
+def test_expansion_from_scratch_treats_undeclared_variables_as_unset() -> None:
+    df = parse(
+        "ARG GLOBAL=g\n"
+        "FROM scratch AS base\nARG X=1\nARG LATER\nENV E=$X\n"
+        "FROM base\n"
+        "USER ${UID}:${GID:-100}\n"
+        "ENV A=${GLOBAL}x B=${MISSING:+alt} C=${X} D=$E F=$LATER\n"
+        "RUN echo $MISSING\n"
+    )
+    assert only(df, "USER").expanded == ":100"
+    assert [(p.key, p.value) for p in df.instructions[-2].pairs] == [
+        ("A", "x"),  # a global ARG is not in a stage's scope unless declared there
+        ("B", ""),
+        ("C", "1"),  # a stage built FROM another starts with its ARGs and ENVs
+        ("D", "1"),
+        ("F", "$LATER"),  # declared without a value: given at build time, unknown here
+    ]
+    assert only(df, "RUN").expanded == "echo $MISSING"
 
 
 def test_expansion_with_backtick_escape() -> None:

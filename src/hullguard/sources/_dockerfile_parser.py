@@ -36,6 +36,14 @@ HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _BY_KEYWORD = EXEC_FORM_KEYWORDS | {"ENV", "LABEL", "ARG", "ONBUILD"}
 # Instructions whose arguments Docker never expands (ONBUILD's run in another build).
 _NOT_EXPANDED = frozenset({"ONBUILD", "HEALTHCHECK", "MAINTAINER"})
+# Instructions whose variables the builder itself substitutes, from the ARGs and ENVs in scope
+# and the base image's environment. Built FROM scratch, a variable not in scope is unset (empty),
+# as in the built image; on another base it may come from the base image's ENV, which a source
+# tree does not show, so it stays as written. RUN, CMD and ENTRYPOINT are left to the shell at
+# run time: there an unknown variable always stays as written.
+_BUILDER_EXPANDED = frozenset(
+    {"ADD", "ARG", "COPY", "ENV", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
+)
 _SHELL_METACHARACTERS = frozenset("><|;&)(")
 
 Scope = Mapping[str, str | None]
@@ -130,17 +138,28 @@ class _Expander:
     """Docker's word processing: `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR-x}`, `${VAR:+x}`,
     `${VAR+x}`, quotes and the escape character. Unknown variables stay as written.
 
-    `closed` treats every variable not in scope as unset (FROM lines: Docker knows all of them);
-    otherwise only names declared without a value are unset and the rest are unknown.
+    `closed` treats every variable not in scope as unset for `${VAR:-x}` and the like (FROM
+    lines: Docker knows all of them); `unset_is_empty` also makes a plain `$VAR` not in scope
+    empty, as the builder does for the instructions it expands. A name declared without a value
+    (an ARG whose value comes at build time) stays as written: its value is unknown.
     """
 
-    __slots__ = ("closed", "escape", "scope", "unquote")
+    __slots__ = ("closed", "escape", "scope", "unquote", "unset_is_empty")
 
-    def __init__(self, scope: Scope, escape: str, *, unquote: bool, closed: bool = False) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        escape: str,
+        *,
+        unquote: bool,
+        closed: bool = False,
+        unset_is_empty: bool = False,
+    ) -> None:
         self.scope = scope
         self.escape = escape
         self.unquote = unquote
-        self.closed = closed
+        self.closed = closed or unset_is_empty
+        self.unset_is_empty = unset_is_empty
 
     def run(self, text: str) -> str:
         if "$" not in text and (
@@ -218,7 +237,9 @@ class _Expander:
 
     def _lookup(self, name: str, raw: str) -> str:
         value = self.scope.get(name)
-        return raw if value is None else value
+        if value is not None:
+            return value
+        return "" if self.unset_is_empty and name not in self.scope else raw
 
     def _modified(self, name: str, operator: str, word: str, raw: str) -> str:
         if name in self.scope or self.closed:
@@ -232,6 +253,11 @@ class _Expander:
         if operator == ":+":
             return word if value else ""
         return "" if value is None else word
+
+
+def _knows_all(stage: _StageBuilder | None) -> bool:
+    """Whether every variable of `stage` is in its scope (no base image environment)."""
+    return stage is not None and stage.from_scratch
 
 
 def _name_end(text: str, i: int, n: int) -> int:
@@ -264,6 +290,7 @@ class _StageBuilder:
     scope: dict[str, str | None] = field(default_factory=dict)
     env_names: set[str] = field(default_factory=set)
     posix_shell: bool = True
+    from_scratch: bool = False  # the stage chain starts FROM scratch: no inherited environment
 
 
 class _Parser:
@@ -469,8 +496,13 @@ class _Parser:
         if keyword in _NOT_EXPANDED:
             expanded = value
         else:
-            closed = keyword == "FROM"
-            expanded = _Expander(scope, self.escape, unquote=False, closed=closed).run(value)
+            expanded = _Expander(
+                scope,
+                self.escape,
+                unquote=False,
+                closed=keyword == "FROM",
+                unset_is_empty=keyword in _BUILDER_EXPANDED and _knows_all(stage),
+            ).run(value)
         exec_form: tuple[str, ...] | None = None
         pairs: tuple[KeyValue, ...] = ()
         script: Script | None = None
@@ -484,7 +516,7 @@ class _Parser:
                 if stage is None or stage.posix_shell:
                     script = self.run_script(logical, rest, value, exec_form, heredocs)
             elif keyword in ("ENV", "LABEL"):
-                pairs = self.name_values(logical, rest, keyword, scope)
+                pairs = self.name_values(logical, rest, keyword, scope, knows_all=_knows_all(stage))
             elif keyword == "ARG":
                 pairs = self.arg_pairs(logical, rest, stage, declare=not nested)
             elif keyword == "ONBUILD":
@@ -617,13 +649,13 @@ class _Parser:
         return _shell_parser.script_from_argv(argv, starts, len(text), logical.at)
 
     def name_values(
-        self, logical: _Logical, rest: int, keyword: str, scope: Scope
+        self, logical: _Logical, rest: int, keyword: str, scope: Scope, *, knows_all: bool
     ) -> tuple[KeyValue, ...]:
         text = logical.text
         words = _words(text, rest, self.escape)
         if not words:
             return ()
-        value_expander = _Expander(scope, self.escape, unquote=True)
+        value_expander = _Expander(scope, self.escape, unquote=True, unset_is_empty=knows_all)
         first_begin, first_end = words[0]
         if "=" not in text[first_begin:first_end]:
             key = value_expander.run(text[first_begin:first_end])
@@ -666,7 +698,8 @@ class _Parser:
                 self.error(f"ARG: invalid name in {word!r}", line, column)
                 continue
             value: str | None
-            value = _Expander(scope, self.escape, unquote=True).run(default_raw) if eq else None
+            expander = _Expander(scope, self.escape, unquote=True, unset_is_empty=_knows_all(stage))
+            value = expander.run(default_raw) if eq else None
             pairs.append(KeyValue(name, value, self.pair_location(logical, begin, end)))
             effective = value
             if name in self.build_args:
@@ -734,8 +767,14 @@ class _Parser:
             else:
                 self.stage_names[name] = index
         if base_stage is not None:
+            # A stage built FROM another starts with its variables, as the builder does.
             parent = self.stages[base_stage]
             stage.posix_shell = parent.posix_shell
+            stage.scope.update(parent.scope)
+            stage.env_names.update(parent.env_names)
+            stage.from_scratch = parent.from_scratch
+        else:
+            stage.from_scratch = base.lower() == "scratch"
         self.stages.append(stage)
         return stage
 
