@@ -106,6 +106,7 @@ def _name_rules() -> _NameRules:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def is_secret_name(name: str) -> bool:
     """True when a variable, option, label, header or parameter name says its value is a secret.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class _Supervisor:
     several_apps_only: bool
 
 
+@functools.cache
 def _supervisors() -> list[_Supervisor]:
     entries: list[dict[str, Any]] = load("supervisors")["supervisor"]
     return [
