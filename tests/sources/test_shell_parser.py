@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hullguard.sources import _shell_parser
 from hullguard.sources._shell_parser import parse
-from hullguard.sources.shell import Command, ShellError, parse_script
+from hullguard.sources.shell import Command, Script, ShellError, parse_script
 
 
 def summary(command: Command) -> tuple[object, ...]:
@@ -291,3 +294,84 @@ def test_shell_noise_never_raises(text: str, first_line: int) -> None:
             assert first_line <= word.line <= last_line and word.column >= 1, word
     for error in script.errors:
         assert first_line <= error.line <= last_line, error
+
+
+BIG_SCRIPT_PIECES = [
+    "apt-get update && apt-get install -y curl \\\n  git && rm -rf /var/lib/apt/lists/*\n",
+    "if [ -f /etc/x ]; then\n  echo yes | tee -a /log\nelse\n  sudo rm -f /x; fi\n",
+    'for f in a b; do\n  cp "$f" /dst/; echo "$(date); done" ; done\n',
+    "cat <<EOF > /etc/conf\nkey=value; other && thing\nEOF\n",
+    "cat <<-'X' | sh\n\techo nested; ls\n\tX\n",
+    'case "$1" in\n  start) exec server ;;\n  *) echo usage; exit 1;;\nesac\n',
+    "( cd /tmp && make ) || { echo failed; exit 1; }\n",
+    'f() {\n  local a=$1\n  echo "$a" | grep -q x && return 0\n}\n',
+    "x=`uname -m`; echo 'single; quoted && stuff' \"dq $(echo a; echo b)\"\n",
+    'while read -r line; do echo "$line"; done < /etc/passwd &\n',
+    "# a comment; with && separators\n",
+    "curl -fsSL https://x | bash -s -- --flag\n",
+]
+
+
+def test_long_scripts_are_parsed_in_chunks_with_the_same_result(monkeypatch: Any) -> None:
+    text = "".join(BIG_SCRIPT_PIECES[(i * 7) % len(BIG_SCRIPT_PIECES)] for i in range(600))
+    assert len(text) > _shell_parser._CHUNK_ABOVE
+
+    def seen(script: Script) -> list[tuple[object, ...]]:
+        return [(*summary(c)[:4], *summary(c)[5:]) for c in script.commands]
+
+    chunked = parse(text)
+    monkeypatch.setattr(_shell_parser, "_CHUNK_ABOVE", len(text) + 1)
+    whole = parse(text)
+    assert chunked.errors == whole.errors == ()
+    assert seen(chunked) == seen(whole)
+    assert len(whole.commands) == 1600
+
+
+def test_script_boundaries_only_between_statements() -> None:
+    text = (
+        "a && b | c; if x; then d; fi; e \"f; $(g; h)\" 'i; j' & { k; l; }\n"
+        "cat <<EOF; m\nbody; n\nEOF\nfor v in 1; do o; done; f() { p; }; q 2>&1 r"
+    )
+    cuts = [(0, 0), *((offset, blank) for offset, blank, _ in _shell_parser._boundaries(text))]
+    pieces = [" " * blank + text[start + blank : end] for (start, blank), (end, _) in
+              zip(cuts, [*cuts[1:], (len(text), 0)], strict=True)]  # fmt: skip
+    assert pieces == [
+        "a ",
+        "   b ",
+        "  c;",
+        " if x; then d; fi;",
+        " e \"f; $(g; h)\" 'i; j' &",
+        " { k; l; }\n",
+        "cat <<EOF; m\nbody; n\nEOF\n",
+        "for v in 1; do o; done;",
+        " f() { p; };",
+        " q 2>&1 r",
+    ]
+
+
+def test_statement_chunks_prefer_cuts_between_pipelines() -> None:
+    text = "aa | bb && cc | dd | ee"
+    chunks = list(_shell_parser._statement_chunks(text, 12))
+    assert chunks == [(0, 8, 0), (8, 19, 2), (19, 23, 1)]
+    text = "x" * 25
+    assert list(_shell_parser._statement_chunks(text, 10)) == [(0, 10, 0), (10, 20, 0), (20, 25, 0)]
+
+
+def test_huge_broken_pipeline_stays_bounded() -> None:
+    script = parse_script("echo " + "a | " * 20_000)
+    assert len(script.commands) == 20_000
+    assert len(script.errors) == 1
+
+
+def test_errors_are_capped() -> None:
+    script = parse_script("a=( " * 5_000)
+    assert len(script.errors) == _shell_parser.MAX_ERRORS
+
+
+def test_commands_are_capped(monkeypatch: Any) -> None:
+    monkeypatch.setattr(_shell_parser, "MAX_COMMANDS", 1000)
+    script = parse_script("a; " * 20_000)
+    assert 1000 <= len(script.commands) < 1000 + _shell_parser._CHUNK_SIZE
+    (error,) = script.errors
+    assert error.message == "script too long: the rest is not analysed"
+    assert error.line == 1

@@ -31,6 +31,7 @@ from hullguard.sources.dockerfile import (
 from hullguard.sources.shell import Command, Script, ShellError
 
 DIRECTIVES = frozenset({"syntax", "escape", "check"})
+MAX_ERRORS = 1000  # per file
 HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 # Keywords whose arguments get more than the text: exec form, pairs, a script, a trigger, checks.
 _BY_KEYWORD = EXEC_FORM_KEYWORDS | {"ENV", "LABEL", "ARG", "ONBUILD"}
@@ -307,7 +308,10 @@ class _Parser:
         self.stage_names: dict[str, int] = {}
 
     def error(self, message: str, line: int, column: int = 1) -> None:
-        self.errors.append(ParseError(message, line, column))
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(ParseError(message, line, column))
+        elif len(self.errors) == MAX_ERRORS:
+            self.errors.append(ParseError("too many errors: the rest are not reported", line))
 
     def location(self, line: int, column: int, end_line: int, end_column: int) -> Location:
         return Location(

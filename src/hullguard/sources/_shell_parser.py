@@ -10,8 +10,9 @@ get a position function that maps their characters back to the enclosing text.
 from __future__ import annotations
 
 import posixpath
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ from hullguard.sources.shell import Command, Script, ShellError, Word
 
 Position = Callable[[int], tuple[int, int]]
 
+MAX_ERRORS = 100  # per script: past that, a broken script reports nothing new
+MAX_COMMANDS = 50_000  # per script: no real one comes near; bounds time and memory
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox-sh"})
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _SUBSTITUTION_MARKERS = ("$(", "`", "<(", ">(")
@@ -91,6 +94,10 @@ class _State:
     errors: list[ShellError] = field(default_factory=list)
     pipelines: int = 0
 
+    def error(self, message: str, line: int, column: int) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(ShellError(message, line, column))
+
     def new_pipeline(self) -> int:
         self.pipelines += 1
         return self.pipelines - 1
@@ -111,13 +118,15 @@ def parse(
     """
     positions = LineMap(line_map) if line_map is not None else LineMap.for_text(text, line, column)
     state = _State()
-    walker = _parse_into(
+    feeds = _parse_into(
         state, text, positions.at, nested=False, depth=0, track_feeds=bool(stdin_bodies)
     )
-    if stdin_bodies and walker is not None:
+    if stdin_bodies:
+        feeds.sort()
+        ends = [end for end, _ in feeds]
         for at, (body, body_map) in sorted(stdin_bodies.items()):
-            fed = next((c for c in walker.feeds if c[0] > at), None)
-            if fed is not None and fed[1]:
+            k = bisect_right(ends, at)
+            if k < len(feeds) and feeds[k][1]:
                 _parse_into(state, body, LineMap(body_map).at, nested=True, depth=1)
     return Script(tuple(state.commands), tuple(state.errors))
 
@@ -155,9 +164,35 @@ def _parse_into(
     nested: bool,
     depth: int,
     track_feeds: bool = False,
-) -> _Walker | None:
+) -> list[tuple[int, bool]]:
+    """Parse `text` and add its commands to `state`; return the walker's `feeds`.
+
+    A long text is parsed in chunks cut between top-level statements: tree-sitter's error
+    recovery takes quadratic time and memory on some broken constructs (a pipeline of thousands
+    of commands ending in `|`), and no chunk may be big enough for that to hurt.
+    """
     if not text.strip():
-        return None
+        return []
+    if len(text) <= _CHUNK_ABOVE:
+        return _parse_chunk(state, text, positions, nested, depth, track_feeds)
+    feeds: list[tuple[int, bool]] = []
+    for start, end, blank in _statement_chunks(text, _CHUNK_SIZE):
+        if len(state.errors) >= MAX_ERRORS:
+            break  # not a shell script: the rest would be noise, and slow to recover from
+        if len(state.commands) >= MAX_COMMANDS:
+            state.error("script too long: the rest is not analysed", *positions(start))
+            break
+        chunk = " " * blank + text[start + blank : end]
+        found = _parse_chunk(state, chunk, _shifted(positions, start), nested, depth, track_feeds)
+        feeds.extend((offset + start, shell) for offset, shell in found)
+    return feeds
+
+
+def _parse_chunk(
+    state: _State, text: str, positions: Position, nested: bool, depth: int, track_feeds: bool
+) -> list[tuple[int, bool]]:
+    if not text.strip():
+        return []
     data = text.encode("utf-8", "surrogatepass")
     tree = _ts_parser().parse(data)
     walker = _Walker(state, text, positions, nested=nested, depth=depth)
@@ -165,7 +200,171 @@ def _parse_into(
     if len(data) != len(text):
         walker.byte_to_char = _byte_to_char(text, len(data))
     walker.walk(tree.root_node, None, False, nested)
-    return walker
+    return walker.feeds
+
+
+_CHUNK_ABOVE = 16_384
+_CHUNK_SIZE = 1_024
+# Where the scanner looks next, by context: code, inside "...", inside `...`.
+_CODE_STOPS = re.compile(r"[^\\'\"`$()#<\n;&|{}]*+")
+_DOUBLE_QUOTED_STOPS = re.compile(r'[^\\"$`]*+')
+_BACKQUOTED_STOPS = re.compile(r"[^\\`]*+")
+_KEYWORD = re.compile(
+    r"[ \t]*+(if|then|elif|else|fi|case|esac|for|while|until|select|do|done|\{|\})(?=[\s;&|()]|$)"
+)
+_CLOSERS = {"fi": "if", "esac": "case", "done": "do", "}": "{"}
+_LOOPS = frozenset({"for", "while", "until", "select"})
+_HEREDOC_WORD = re.compile(r"<<-?[ \t]*+(?:'([^'\n]*+)'|\"([^\"\n]*+)\"|\\?([^\s;&|<>()]++))")
+
+
+def _statement_chunks(text: str, limit: int) -> Iterator[tuple[int, int, int]]:
+    """Cut `text` into pieces of about `limit` characters between top-level statements.
+
+    Yields (start, end, blank): the piece is `text[start:end]` with its first `blank` characters
+    (an `&&`, `||` or `|` that joined it to the previous piece) to be blanked out. A cut between
+    pipelines is preferred to one inside a pipeline; a stretch with no boundary at all is cut
+    at the limit.
+    """
+    start = blank = 0
+    best: tuple[int, int] | None = None
+    best_in_pipeline: tuple[int, int] | None = None
+    n = len(text)
+    for offset, offset_blank, between_pipelines in (*_boundaries(text), (n, 0, True)):
+        while offset - start > limit:
+            at = best or best_in_pipeline or (start + max(limit, 1), 0)
+            yield start, at[0], blank
+            start, blank = at
+            best = best_in_pipeline = None
+        if between_pipelines:
+            best = (offset, offset_blank)
+        else:
+            best_in_pipeline = (offset, offset_blank)
+    if start < n:
+        yield start, n, blank
+
+
+def _boundaries(text: str) -> Iterator[tuple[int, int, bool]]:
+    """Where `text` may be cut: (offset, blank, between pipelines). Never inside quotes,
+    substitutions, `( )`, `{ }`, `if/fi`, `case/esac`, loops or heredoc bodies."""
+    n = len(text)
+    stack: list[str] = []
+    heredocs: list[tuple[str, bool]] = []
+    command_start = True
+    i = 0
+    while i < n:
+        top = stack[-1] if stack else ""
+        if top == '"':
+            i = _DOUBLE_QUOTED_STOPS.match(text, i).end()  # type: ignore[union-attr]
+        elif top == "`":
+            i = _BACKQUOTED_STOPS.match(text, i).end()  # type: ignore[union-attr]
+        else:
+            if command_start:
+                keyword = _KEYWORD.match(text, i)
+                if keyword is not None:
+                    word = keyword.group(1)
+                    if word in _CLOSERS:
+                        if top == _CLOSERS[word]:
+                            stack.pop()
+                    elif word == "do" and top in _LOOPS:
+                        stack[-1] = "do"
+                    elif word not in ("then", "elif", "else"):
+                        stack.append(word)
+                    i = keyword.end()
+                    continue
+                command_start = False
+            i = _CODE_STOPS.match(text, i).end()  # type: ignore[union-attr]
+        if i >= n:
+            break
+        char = text[i]
+        following = text[i + 1] if i + 1 < n else ""
+        if char == "\\":
+            i += 2
+            continue
+        if top == '"':
+            if char == '"':
+                stack.pop()
+            elif char == "`":
+                stack.append("`")
+            elif char == "$" and following == "(":
+                stack.append("(")
+                i += 1
+            i += 1
+            continue
+        if top == "`":
+            if char == "`":
+                stack.pop()
+            i += 1
+            continue
+        if char == "'":
+            close = text.find("'", i + 1)
+            i = n if close == -1 else close + 1
+        elif char in '"`':
+            stack.append(char)
+            i += 1
+        elif char == "$":
+            if following == "(":
+                stack.append("(")
+                i += 1
+            i += 1
+        elif char == "(":
+            stack.append("(")
+            command_start = True
+            i += 1
+        elif char == ")":
+            if top == "(":
+                stack.pop()
+            command_start = True  # `f() {`, `pattern) command`
+            i += 1
+        elif char in "{}":
+            i += 1
+        elif char == "#":
+            if i == 0 or text[i - 1] in " \t\n;&|()":
+                newline = text.find("\n", i)
+                i = n if newline == -1 else newline
+            else:
+                i += 1
+        elif char == "<":
+            marker = _HEREDOC_WORD.match(text, i) if following == "<" else None
+            if marker is not None and not text.startswith("<<<", i):
+                delimiter = marker.group(1) or marker.group(2) or marker.group(3) or ""
+                heredocs.append((delimiter, text.startswith("<<-", i)))
+                i = marker.end()
+            else:
+                i += 1
+        elif char == "\n":
+            i += 1
+            for delimiter, strip_tabs in heredocs:
+                i = _after_heredoc_body(text, i, delimiter, strip_tabs)
+            heredocs.clear()
+            command_start = True
+            if not stack:
+                yield i, 0, True
+        else:  # ; & |
+            pair = text[i : i + 2]
+            width = 2 if pair in ("&&", "||", ";;", ";&", "|&", "&>") else 1
+            redirection = pair == "&>" or (i > 0 and text[i - 1] in "<>")
+            command_start = not redirection
+            if not stack and not heredocs and not redirection:
+                if char in ";&" and width == 1:
+                    yield i + 1, 0, True
+                elif pair in ("&&", "||"):
+                    yield i, width, True
+                elif char == "|":
+                    yield i, width, False
+            i += width
+
+
+def _after_heredoc_body(text: str, i: int, delimiter: str, strip_tabs: bool) -> int:
+    """The offset after the line that ends a heredoc whose body starts at `i`."""
+    n = len(text)
+    while i < n:
+        newline = text.find("\n", i)
+        end = n if newline == -1 else newline
+        line = text[i:end]
+        i = end + 1
+        if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+            break
+    return min(i, n)
 
 
 def _byte_to_char(text: str, size: int) -> list[int]:
@@ -228,11 +427,9 @@ class _Walker:
                 self.heredoc_scripts(node, nested)
             elif kind != "comment":
                 if kind == "ERROR":
-                    line, column = self.where(node.start_byte)
-                    self.state.errors.append(ShellError("syntax error", line, column))
+                    self.state.error("syntax error", *self.where(node.start_byte))
                 elif node.is_missing:
-                    line, column = self.where(node.start_byte)
-                    self.state.errors.append(ShellError(f"missing `{kind}`", line, column))
+                    self.state.error(f"missing `{kind}`", *self.where(node.start_byte))
                 if kind in ("command_substitution", "process_substitution"):
                     nested = True
                 children = node.children
