@@ -843,3 +843,22 @@ def test_healthcheck_and_arguments() -> None:
     health = only(df, "HEALTHCHECK")
     assert health.flag_values("interval") == ["30s"]
     assert health.arguments == ("CMD", "curl", "-f", "http://localhost/")
+
+
+def test_deeply_nested_expansion_stays_as_written() -> None:
+    nested = "${A:-" * 100_000
+    df = parse(f"FROM alpine\nARG A\nWORKDIR /{nested}\n")
+    assert only(df, "WORKDIR").expanded == f"/{nested}"
+
+
+def test_backslash_quoted_heredoc_delimiter() -> None:
+    df = parse("FROM alpine\nRUN <<\\EOF\necho $HOME\nEOF\nUSER app\n")
+    (heredoc,) = only(df, "RUN").heredocs
+    assert (heredoc.delimiter, heredoc.quoted, heredoc.content) == ("EOF", True, "echo $HOME\n")
+    assert only(df, "USER").line == 5
+
+
+def test_errors_are_capped() -> None:
+    df = parse("FROM alpine\n" + "BOGUS x\n" * 1500)
+    assert len(df.errors) == 1001
+    assert df.errors[-1] == ParseError("too many errors: the rest are not reported", 1002)

@@ -145,7 +145,7 @@ class _Expander:
     (an ARG whose value comes at build time) stays as written: its value is unknown.
     """
 
-    __slots__ = ("closed", "escape", "scope", "unquote", "unset_is_empty")
+    __slots__ = ("closed", "depth", "escape", "scope", "unquote", "unset_is_empty")
 
     def __init__(
         self,
@@ -161,6 +161,7 @@ class _Expander:
         self.unquote = unquote
         self.closed = closed or unset_is_empty
         self.unset_is_empty = unset_is_empty
+        self.depth = 0  # `${A:-${B:-...}}` nesting
 
     def run(self, text: str) -> str:
         if "$" not in text and (
@@ -224,11 +225,15 @@ class _Expander:
                 operator = text[name_end : name_end + 2]
             elif name_end < n and text[name_end] in "-+":
                 operator = text[name_end]
-            if not operator:
+            if not operator or self.depth >= _MAX_NESTING:
                 end = _closing_brace(text, i, n)
                 return text[start:end], end
+            self.depth += 1
             word, end = self._word(text, name_end + len(operator), n, in_braces=True)
-            end = min(end + 1, n)
+            self.depth -= 1
+            if end >= n:  # no closing brace: not an expansion
+                return text[start:], n
+            end += 1
             raw = text[start:end]
             return self._modified(name, operator, word, raw), end
         name_end = _name_end(text, i, n)
@@ -259,6 +264,9 @@ class _Expander:
 def _knows_all(stage: _StageBuilder | None) -> bool:
     """Whether every variable of `stage` is in its scope (no base image environment)."""
     return stage is not None and stage.from_scratch
+
+
+_MAX_NESTING = 32  # deeper `${A:-${B:-...}}` stays as written
 
 
 def _name_end(text: str, i: int, n: int) -> int:
