@@ -195,6 +195,7 @@ def test_wrappers() -> None:
         "tini -- server": ("server", "tini"),
         "tini -s -g -- server": ("server", "tini"),
         "dumb-init --single-child server": ("server", "dumb-init"),
+        "busybox wget -q x": ("wget", "busybox"),
     }
     for text, (inner, wrapper) in cases.items():
         commands = parse_script(text).commands

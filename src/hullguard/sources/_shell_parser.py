@@ -22,7 +22,7 @@ Position = Callable[[int], tuple[int, int]]
 
 MAX_ERRORS = 100  # per script: past that, a broken script reports nothing new
 MAX_COMMANDS = 50_000  # per script: no real one comes near; bounds time and memory
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox-sh"})
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _SUBSTITUTION_MARKERS = ("$(", "`", "<(", ">(")
 _MAX_DEPTH = 8
@@ -771,6 +771,7 @@ _WRAPPER_OPTIONS_WITH_VALUE: dict[str, frozenset[str]] = {
     "su-exec": frozenset(),
     "tini": frozenset(["-p", "-e"]),
     "dumb-init": frozenset(["-r", "--rewrite"]),
+    "busybox": frozenset(),
 }
 # Positional arguments a wrapper takes before the command it runs.
 _WRAPPER_POSITIONALS = {"timeout": 1, "chroot": 1, "gosu": 1, "su-exec": 1}
