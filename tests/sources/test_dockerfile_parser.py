@@ -862,3 +862,15 @@ def test_errors_are_capped() -> None:
     df = parse("FROM alpine\n" + "BOGUS x\n" * 1500)
     assert len(df.errors) == 1001
     assert df.errors[-1] == ParseError("too many errors: the rest are not reported", 1002)
+
+
+def test_onbuild_run_heredoc() -> None:
+    df = parse("FROM alpine\nONBUILD RUN <<EOF\napk add git\nEOF\nUSER app\n")
+    onbuild = df.instructions[1]
+    assert onbuild.location == loc(2, 1, 4, 4)
+    assert onbuild.heredocs == ()
+    trigger = onbuild.trigger
+    assert trigger is not None and trigger.script is not None
+    assert [h.content for h in trigger.heredocs] == ["apk add git\n"]
+    assert [(c.argv, c.line) for c in trigger.script.commands] == [(("apk", "add", "git"), 3)]
+    assert only(df, "USER").line == 5
