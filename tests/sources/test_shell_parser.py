@@ -275,7 +275,20 @@ def test_empty_and_comment_only() -> None:
 
 def test_declaration_commands_are_walked() -> None:
     script = parse_script("export A=$(cat /x) B=1")
-    assert [(c.name, c.nested) for c in script.commands] == [("cat", True)]
+    assert [(c.name, c.nested) for c in script.commands] == [("export", False), ("cat", True)]
+
+
+def test_declarations_are_commands_with_unquoted_assignments() -> None:
+    script = parse_script(
+        'export A="x y" B && declare -x TLS=0; readonly C=$(curl -k x)\nlocal \'D\'=1'
+    )
+    assert [(c.name, c.argv, c.line, c.column, c.nested) for c in script.commands] == [
+        ("export", ("export", "A=x y", "B"), 1, 1, False),
+        ("declare", ("declare", "-x", "TLS=0"), 1, 21, False),
+        ("readonly", ("readonly", "C=$(curl -k x)"), 1, 39, False),
+        ("curl", ("curl", "-k", "x"), 1, 52, True),
+        ("local", ("local", "D=1"), 2, 1, False),
+    ]
 
 
 SHELL_PIECES = ["a", "b c", " ", "\n", "\\\n", "'", '"', "$", "$(", "`", ")", "(", "{", "}", "|",
@@ -325,7 +338,7 @@ def test_long_scripts_are_parsed_in_chunks_with_the_same_result(monkeypatch: Any
     whole = parse(text)
     assert chunked.errors == whole.errors == ()
     assert seen(chunked) == seen(whole)
-    assert len(whole.commands) == 1600
+    assert len(whole.commands) == 1650
 
 
 def test_script_boundaries_only_between_statements() -> None:

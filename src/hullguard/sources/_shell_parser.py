@@ -380,6 +380,9 @@ def _byte_to_char(text: str, size: int) -> list[int]:
     return table
 
 
+_DECLARATION_WORDS = frozenset({"word", "variable_name", "string", "raw_string", "concatenation"})
+
+
 class _Walker:
     def __init__(
         self, state: _State, text: str, positions: Position, *, nested: bool, depth: int
@@ -417,6 +420,8 @@ class _Walker:
             kind = node.type
             if kind == "command":
                 self.command(node, slot, background, nested, pending)
+            elif kind == "declaration_command":
+                self.declaration(node, slot, background, nested, pending)
             elif kind == "pipeline":
                 self.pipeline(
                     node.children, self.state.new_pipeline(), 0, background, nested, pending
@@ -507,6 +512,46 @@ class _Walker:
                         nested=True,
                         depth=self.depth + 1,
                     )
+
+    def declaration(
+        self, node: Any, slot: _Slot, background: bool, nested: bool, pending: list[_Task]
+    ) -> None:
+        """`export A=1 B`, `declare -x A=1`, `local`, `readonly`, `typeset`: a command whose
+        words are the keyword, its options and each `NAME=value` with the value unquoted."""
+        positions = self.positions
+        words: list[Word] = []
+        nodes: list[Any] = []
+        for child in node.children:
+            begin = self.offset(child.start_byte)
+            raw = self.raw(child)
+            if child.type == "variable_assignment":
+                name = raw.partition("=")[0]
+                value_nodes = [c for c in child.children if c.is_named][1:]
+                value = "".join(_unquote(self, c, None) for c in value_nodes)
+                text = f"{name}={value}"
+            elif not child.is_named:
+                text = raw  # the keyword
+            elif child.type in _DECLARATION_WORDS:
+                text = _unquote(self, child, None)
+            else:
+                continue
+            words.append(Word(text, raw, *positions(begin)))
+            nodes.append(child)
+        if words:
+            self.emit(
+                words,
+                nodes,
+                [],
+                start=positions(self.offset(node.start_byte)),
+                end=positions(self.offset(node.end_byte)),
+                slot=slot if slot is not None else (self.state.new_pipeline(), 0),
+                background=background,
+                nested=nested,
+                wrapped_by=None,
+            )
+        for child in node.children:
+            if child.type == "variable_assignment" or child.has_error:
+                pending.append((child, None, background, True))
 
     def command(
         self, node: Any, slot: _Slot, background: bool, nested: bool, pending: list[_Task]
