@@ -7,8 +7,10 @@ when it has been generated.
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
-from pathlib import Path
+import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -20,13 +22,25 @@ buildkit = pytest.importorskip(
 )
 
 
-def _corpus() -> list[Path]:
+def _corpus() -> list[tuple[str, Callable[[], str]]]:
+    """(name, text) of the repository's Dockerfiles and 400 of the benchmark corpus's, made
+    in memory by its deterministic generator."""
     files = sorted((REPO / "tests" / "rules" / "fixtures").glob("HG*/*"))
     files += sorted(p for p in (REPO / "examples").rglob("*") if p.name.endswith("Dockerfile"))
-    bench = REPO / "bench" / ".corpus" / "dockerfiles"
-    if bench.is_dir():
-        files += sorted(p for p in bench.rglob("*") if p.is_file())[:400]
-    return files
+    cases: list[tuple[str, Callable[[], str]]] = [
+        (str(p.relative_to(REPO)), lambda p=p: p.read_text(encoding="utf-8")) for p in files
+    ]
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = corpus  # its dataclasses look their module up there
+    spec.loader.exec_module(corpus)
+    for rel, stack, seed, heredocs in corpus.plan(corpus.DEFAULT_SEED, 400):
+        project = rel.split("/")[0].split("-", 1)[1]
+        cases.append(
+            (f"corpus/{rel}", lambda a=(seed, stack, project, heredocs): corpus.make_file(*a))
+        )
+    return cases
 
 
 def _unquote(value: str) -> str:
@@ -57,14 +71,17 @@ def _theirs(command: object) -> tuple[object, ...]:
     )  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(REPO)))
-def test_same_instructions_as_buildkit(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
+CORPUS = _corpus()
+
+
+@pytest.mark.parametrize("name, read", CORPUS, ids=[name for name, _ in CORPUS])
+def test_same_instructions_as_buildkit(name: str, read: Callable[[], str]) -> None:
+    text = read()
     try:
         expected = buildkit.parse_string(text)
     except buildkit.GoParseError:
         pytest.skip("BuildKit rejects this file")
-    ours = parse_dockerfile(text, path.name)
+    ours = parse_dockerfile(text, name)
     top = list(ours.instructions)
     assert [_ours(i) for i in top] == [_theirs(c) for c in expected]
     for instr, command in zip(top, expected, strict=True):
