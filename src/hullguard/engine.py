@@ -136,8 +136,11 @@ def _scan_candidate(run: _Run, candidate: Candidate) -> None:
         return
     if candidate.kind == KUBERNETES and not sniff_yaml(data[:_SNIFF_BYTES]):
         return  # a YAML file that is not a manifest: not a target
-    if b"\0" in data[:8192]:
-        _skip_with_error(run, candidate, "binary file (contains NUL bytes)")
+    nul = data.find(b"\0", 0, 8192)
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        _skip_with_error(run, candidate, "binary file (a NUL byte)", line, column)
         return
     text = _decode(data, display, run.errors)
     handler = _HANDLERS.get(candidate.kind)
@@ -151,9 +154,13 @@ def _scan_candidate(run: _Run, candidate: Candidate) -> None:
     handler(run, display, text)
 
 
-def _skip_with_error(run: _Run, candidate: Candidate, note: str) -> None:
+def _skip_with_error(
+    run: _Run, candidate: Candidate, note: str, line: int | None = None, column: int | None = None
+) -> None:
     run.targets.append(Target(candidate.kind, candidate.display, TargetStatus.SKIPPED, note))
-    run.errors.append(ErrorEntry(candidate.display, f"skipped: {note}", kind=ErrorKind.READ))
+    run.errors.append(
+        ErrorEntry(candidate.display, f"skipped: {note}", line, column, kind=ErrorKind.READ)
+    )
 
 
 def _decode(data: bytes, display: str, errors: list[ErrorEntry]) -> str:
