@@ -175,3 +175,90 @@ def _stage_chain(dockerfile: Dockerfile, final: Stage) -> list[Stage]:
         seen.add(parent.index)
         chain.insert(0, parent)
     return chain
+
+
+# --- containers -------------------------------------------------------------------------------
+
+# ContainerSpec.kind: where the container's settings were written.
+COMPOSE = "compose"
+KUBERNETES = "kubernetes"
+DOCKER_CLI = "docker-cli"  # a `docker run`/`docker create`/`podman run` command line
+CI = "ci"  # a CI job's container or service
+LIVE = "container"  # a container inspected on a running engine
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """A filesystem mounted into the container.
+
+    `type` is `bind` (a host path: compose bind mounts, `-v /host:/ctr`, Kubernetes hostPath),
+    `volume` (a named or anonymous volume), `tmpfs`, or another engine type as written.
+    `source` is the host path for binds, the volume name for volumes, None otherwise.
+    """
+
+    type: str
+    source: str | None
+    target: str
+    read_only: bool
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class PortBinding:
+    """A published port: `host_ip` None means every interface."""
+
+    container_port: str
+    protocol: str
+    host_port: str | None
+    host_ip: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """How a container runs, whatever described it (compose, Kubernetes, a `docker run` line,
+    a CI job, a live container). The pillar 1 to 3 rules are written once against it.
+
+    Every setting is `Located` (or None when not written, so the engine's default applies).
+    Namespace modes hold what was written (`host`, `container:x`, `private`); Kubernetes'
+    `hostPID: true` becomes `pid = host`. `no_new_privileges` is true for
+    `security_opt: no-new-privileges` and Kubernetes' `allowPrivilegeEscalation: false`.
+    `user` is the user the runtime configuration sets; `effective_user` is what the container
+    really runs as once the image is taken into account (filled in by cross-file resolution,
+    with `user_chain` naming every link), None when it cannot be known.
+    """
+
+    kind: str
+    name: str  # for messages: `service \`api\``, `container \`web\` of Deployment/shop`
+    resource: str  # Finding.resource: `services.api`, `Deployment/shop/containers/web`
+    anchor: Location  # where the container is declared
+    image: Located[str] | None = None
+    build_context: Located[str] | None = None  # compose `build:`: the folder of its Dockerfile
+    dockerfile: Located[str] | None = None  # compose `build.dockerfile`, relative to the context
+    user: Located[str] | None = None
+    run_as_non_root: Located[bool] | None = None  # Kubernetes runAsNonRoot
+    privileged: Located[bool] | None = None
+    cap_add: tuple[Located[str], ...] = ()
+    cap_drop: tuple[Located[str], ...] = ()
+    pid: Located[str] | None = None
+    ipc: Located[str] | None = None
+    network: Located[str] | None = None
+    uts: Located[str] | None = None
+    userns: Located[str] | None = None
+    cgroup: Located[str] | None = None
+    mounts: tuple[Mount, ...] = ()
+    devices: tuple[Located[str], ...] = ()
+    seccomp: Located[str] | None = None  # `unconfined`, a profile path, `RuntimeDefault`
+    apparmor: Located[str] | None = None
+    selinux: tuple[Located[str], ...] = ()  # `label=disable`, `type:spc_t`, ...
+    no_new_privileges: Located[bool] | None = None
+    read_only_rootfs: Located[bool] | None = None
+    runtime: Located[str] | None = None
+    memory_limit: Located[str] | None = None
+    cpu_limit: Located[str] | None = None
+    pids_limit: Located[str] | None = None
+    env: tuple[EnvVar, ...] = ()
+    ports: tuple[PortBinding, ...] = ()
+    sysctls: tuple[EnvVar, ...] = ()
+    effective_user: Located[str] | None = None
+    user_chain: tuple[str, ...] = ()
