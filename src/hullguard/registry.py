@@ -24,6 +24,8 @@ REFERENCE = re.compile(r"^[a-z][a-z0-9-]*:\S+$")
 # Target kinds: what model a rule receives.
 DOCKERFILE = "dockerfile"  # sources.dockerfile.Dockerfile
 IMAGE = "image"  # spec.ImageSpec (a Dockerfile's final stage, later a real image config)
+CONTAINER = "container"  # spec.ContainerSpec (compose, Kubernetes, docker run, CI, live)
+WORKLOAD = "k8s-workload"  # sources.kubernetes.Workload: Pod Security Standards controls
 
 RuleFunc = Callable[[Any, "Context"], Iterable[Finding]]
 
