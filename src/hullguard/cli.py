@@ -40,13 +40,20 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "-f",
     "--format",
     "fmt",
     default="text",
     show_default=True,
     type=click.Choice(["text", "json", "sarif"]),
     help="Report format.",
+)
+@click.option(
+    "-f",
+    "--file",
+    "compose_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A Compose file; several are merged as `docker compose -f a -f b` merges them.",
 )
 @click.option(
     "-o",
@@ -96,6 +103,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 def scan(
     paths: tuple[str, ...],
     fmt: str,
+    compose_files: tuple[str, ...],
     output: str | None,
     fail_on: str | None,
     profile: str | None,
@@ -108,7 +116,8 @@ def scan(
     max_file_size: str | None,
     color: bool | None,
 ) -> None:
-    """Scan source trees: Dockerfiles (compose, Kubernetes, CI and scripts are recognised)."""
+    """Scan source trees: Dockerfiles, Compose files, Kubernetes manifests, CI workflows and
+    the `docker run` lines of shell scripts and Makefiles."""
     from hullguard.config import (
         Config,
         ConfigError,
@@ -121,9 +130,13 @@ def scan(
     from hullguard.engine import scan as run_scan
     from hullguard.render import render
 
-    targets = paths or (".",)
+    targets = paths or (() if compose_files else (".",))
     try:
-        found = Path(config_path) if config_path else find_config(Path(targets[0]).resolve())
+        found = (
+            Path(config_path)
+            if config_path
+            else find_config(Path((targets or compose_files)[0]).resolve())
+        )
         config = load_config(found) if found else Config()
         overrides: dict[str, Any] = {}
         if fail_on is not None:
@@ -152,7 +165,14 @@ def scan(
             prints = load_baseline(json.loads(Path(baseline).read_text(encoding="utf-8")))
         except (OSError, ValueError) as exc:
             raise click.UsageError(f"--baseline {baseline}: {exc}") from None
-    report = run_scan(ScanRequest(paths=tuple(targets), config=config, baseline=prints))
+    report = run_scan(
+        ScanRequest(
+            paths=tuple(targets),
+            config=config,
+            baseline=prints,
+            compose_files=compose_files,
+        )
+    )
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())
 

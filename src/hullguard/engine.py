@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -13,17 +15,23 @@ from typing import Any
 from hullguard import __version__
 from hullguard.config import Config
 from hullguard.discovery import (
+    CI,
+    COMPOSE,
     DOCKERFILE,
     KUBERNETES,
+    SCRIPT,
     Candidate,
     classify_name,
     sniff_yaml,
     walk,
 )
+from hullguard.imageref import try_parse_image_ref
 from hullguard.model import ErrorEntry, ErrorKind, Finding, Report, Target, TargetStatus
+from hullguard.registry import CONTAINER, IMAGE, WORKLOAD, Context, Rule, all_rules, rules_matching
 from hullguard.registry import DOCKERFILE as DOCKERFILE_MODEL
-from hullguard.registry import IMAGE, Context, Rule, all_rules, rules_matching
-from hullguard.suppress import parse_suppressions
+from hullguard.sources.dockerfile import parse_dockerfile
+from hullguard.spec import ContainerSpec, ImageSpec, image_spec_from_dockerfile
+from hullguard.suppress import Suppressions, parse_suppressions
 
 _SNIFF_BYTES = 64 * 1024
 
@@ -33,15 +41,19 @@ class ScanRequest:
     paths: tuple[str, ...]
     config: Config = field(default_factory=Config)
     baseline: frozenset[str] = frozenset()
+    compose_files: tuple[str, ...] = ()  # `-f a.yml -f b.yml`: one Compose project, merged
 
 
 def select_rules(config: Config) -> list[Rule]:
     """The rules a run uses: the profile's, narrowed by `select`, minus `ignore`."""
     rules = all_rules()
-    if config.profile == "pss-baseline":
-        rules = [r for r in rules if any(x.startswith("pss:baseline/") for x in r.references)]
-    elif config.profile == "pss-restricted":
-        rules = [r for r in rules if any(x.startswith("pss:") for x in r.references)]
+    if config.profile in ("pss-baseline", "pss-restricted"):
+        levels = ("pss:baseline/",) if config.profile == "pss-baseline" else ("pss:",)
+        rules = [
+            r
+            for r in rules
+            if WORKLOAD in r.targets and any(x.startswith(levels) for x in r.references)
+        ]
     elif config.profile == "cis-docker":
         rules = [r for r in rules if r.reference_ids("cis-docker")]
     if config.select:
@@ -58,6 +70,15 @@ def unknown_rule_tokens(tokens: Iterable[str]) -> list[str]:
 
 
 @dataclass
+class _Unit:
+    """What the rules of one target look at: its models, and the file findings default to."""
+
+    kind: str
+    display: str
+    models: list[tuple[str, Any]]
+
+
+@dataclass
 class _Run:
     request: ScanRequest
     rules: list[Rule]
@@ -67,6 +88,22 @@ class _Run:
     errors: list[ErrorEntry] = field(default_factory=list)
     suppressed: int = 0
     baselined: int = 0
+    units: list[_Unit] = field(default_factory=list)
+    lines: dict[str, list[str]] = field(default_factory=dict)  # display path -> source lines
+    spans: dict[str, Callable[[int], tuple[int, int] | None]] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)  # display path -> file
+    image_specs: dict[str, ImageSpec | None] = field(default_factory=dict)  # by real path
+    suppressions: dict[str, Suppressions] = field(default_factory=dict)  # by display path
+
+    def lines_of(self, display: str) -> list[str] | None:
+        """The lines of a file the run read (or may read: one a source pulled in)."""
+        if display not in self.lines and display in self.paths:
+            try:
+                text = self.paths[display].read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self.lines[display] = text.splitlines()
+        return self.lines.get(display)
 
 
 def scan(request: ScanRequest) -> Report:
@@ -74,12 +111,25 @@ def scan(request: ScanRequest) -> Report:
     options = {r.id: {**r.options, **request.config.rule_options.get(r.id, {})} for r in rules}
     run = _Run(request, rules, options)
     seen: set[str] = set()
+    compose: list[Candidate] = []
+    explicit = [Path(f) for f in request.compose_files]
+    explicit_real = {os.path.realpath(f) for f in explicit}
     for candidate in _candidates(request, run):
         real = os.path.realpath(candidate.path)
-        if real in seen:
+        if real in seen or real in explicit_real:
             continue
         seen.add(real)
-        _scan_candidate(run, candidate)
+        if candidate.kind == COMPOSE and not candidate.skip_reason:
+            compose.append(candidate)
+        else:
+            _load_candidate(run, candidate)
+    if explicit:
+        _load_compose_project(run, [Candidate(p, _display(str(p)), COMPOSE) for p in explicit])
+    for project in _compose_projects(compose):
+        _load_compose_project(run, project)
+    _resolve_effective_users(run)
+    for unit in run.units:
+        _run_rules(run, unit)
     run.findings.sort(key=lambda f: (f.location.path or "", f.location.line or 0, f.rule_id))
     return Report(
         version=__version__,
@@ -92,13 +142,18 @@ def scan(request: ScanRequest) -> Report:
     )
 
 
+def _display(given: str) -> str:
+    display = PurePosixPath(given).as_posix().rstrip("/") or "/"
+    if display.startswith("./") and len(display) > 2:
+        display = display[2:]
+    return display
+
+
 def _candidates(request: ScanRequest, run: _Run) -> Iterator[Candidate]:
     excludes = request.config.exclude
     for given in request.paths:
         path = Path(given)
-        display = PurePosixPath(given).as_posix().rstrip("/") or "/"
-        if display.startswith("./") and len(display) > 2:
-            display = display[2:]
+        display = _display(given)
         if path.is_dir():
             yield from walk(path, "" if display == "." else display, excludes)
         elif path.exists():
@@ -116,42 +171,51 @@ def _candidates(request: ScanRequest, run: _Run) -> Iterator[Candidate]:
             run.errors.append(ErrorEntry(display, "no such file or directory", kind=ErrorKind.READ))
 
 
-def _scan_candidate(run: _Run, candidate: Candidate) -> None:
+def _read(run: _Run, candidate: Candidate) -> str | None:
+    """The text of a candidate, or None (with a target and error entry saying why)."""
     display = candidate.display
     if candidate.skip_reason:
-        run.targets.append(Target(candidate.kind, display, TargetStatus.SKIPPED,
-                                  candidate.skip_reason))  # fmt: skip
-        return
+        run.targets.append(
+            Target(candidate.kind, display, TargetStatus.SKIPPED, candidate.skip_reason)
+        )
+        return None
     limit = run.request.config.max_file_size
     try:
         size = candidate.path.stat().st_size
         if size > limit:
             note = f"file is {size:,} bytes, over the {limit:,}-byte limit (max-file-size)"
             _skip_with_error(run, candidate, note)
-            return
+            return None
         data = candidate.path.read_bytes()
     except OSError as exc:
         run.targets.append(Target(candidate.kind, display, TargetStatus.ERROR, exc.strerror))
         run.errors.append(ErrorEntry(display, f"cannot read: {exc.strerror}", kind=ErrorKind.READ))
-        return
+        return None
     if candidate.kind == KUBERNETES and not sniff_yaml(data[:_SNIFF_BYTES]):
-        return  # a YAML file that is not a manifest: not a target
+        return None  # a YAML file that is not a manifest: not a target
     nul = data.find(b"\0", 0, 8192)
     if nul != -1:
         line = data.count(b"\n", 0, nul) + 1
         column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
         _skip_with_error(run, candidate, "binary file (a NUL byte)", line, column)
-        return
+        return None
     text = _decode(data, display, run.errors)
-    handler = _HANDLERS.get(candidate.kind)
-    if handler is None:
-        run.targets.append(
-            Target(candidate.kind, display, TargetStatus.SKIPPED,
-                   f"recognised as {candidate.kind}; this version has no rules for it")
-        )  # fmt: skip
+    run.lines[display] = text.splitlines()
+    run.paths[display] = candidate.path
+    return text
+
+
+def _load_candidate(run: _Run, candidate: Candidate) -> None:
+    text = _read(run, candidate)
+    if text is None:
         return
-    run.targets.append(Target(candidate.kind, display))
-    handler(run, display, text)
+    display = candidate.display
+    loader = _LOADERS[candidate.kind]
+    skipped = loader(run, candidate, text)
+    if skipped:
+        run.targets.append(Target(candidate.kind, display, TargetStatus.SKIPPED, skipped))
+    else:
+        run.targets.append(Target(candidate.kind, display))
 
 
 def _skip_with_error(
@@ -178,17 +242,17 @@ def _decode(data: bytes, display: str, errors: list[ErrorEntry]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _scan_dockerfile(run: _Run, display: str, text: str) -> None:
-    from hullguard.sources.dockerfile import parse_dockerfile
-    from hullguard.spec import image_spec_from_dockerfile
-
-    dockerfile = parse_dockerfile(text, display, run.request.config.build_args)
+def _load_dockerfile(run: _Run, candidate: Candidate, text: str) -> str | None:
+    dockerfile = parse_dockerfile(text, candidate.display, run.request.config.build_args)
     for error in dockerfile.errors:
-        run.errors.append(ErrorEntry(display, error.message, line=error.line, column=error.column))
+        run.errors.append(
+            ErrorEntry(candidate.display, error.message, line=error.line, column=error.column)
+        )
     models: list[tuple[str, Any]] = [(DOCKERFILE_MODEL, dockerfile)]
     spec = image_spec_from_dockerfile(dockerfile)
     if spec is not None:
         models.append((IMAGE, spec))
+    run.image_specs[os.path.realpath(candidate.path)] = spec
     starts = sorted(
         (i.location.line or 0, i.location.end_line or i.location.line or 0)
         for i in dockerfile.instructions
@@ -200,37 +264,213 @@ def _scan_dockerfile(run: _Run, display: str, text: str) -> None:
                 return first, last
         return None
 
-    _run_rules(run, DOCKERFILE, display, list(dockerfile.lines), models, statement_span)
+    run.spans[candidate.display] = statement_span
+    run.units.append(_Unit(DOCKERFILE, candidate.display, models))
+    return None
 
 
-def _run_rules(
-    run: _Run,
-    target_kind: str,
-    display: str,
-    lines: list[str],
-    models: list[tuple[str, Any]],
-    statement_span: Callable[[int], tuple[int, int] | None],
-) -> None:
+def _load_kubernetes(run: _Run, candidate: Candidate, text: str) -> str | None:
+    from hullguard.sources.kubernetes import load_kubernetes
+
+    result = load_kubernetes(text, candidate.display)
+    if result.skipped:
+        return result.skipped
+    run.errors.extend(result.errors)
+    models: list[tuple[str, Any]] = [(WORKLOAD, w) for w in result.workloads]
+    models += [(CONTAINER, c) for c in result.containers]
+    run.units.append(_Unit(KUBERNETES, candidate.display, models))
+    return None
+
+
+def _load_script(run: _Run, candidate: Candidate, text: str) -> str | None:
+    from hullguard.sources.docker_cli import load_makefile, load_script
+
+    name = candidate.path.name.lower()
+    load = load_makefile if name in ("makefile", "gnumakefile") else load_script
+    result = load(text, candidate.display)
+    run.errors.extend(result.errors)
+    run.units.append(_Unit(SCRIPT, candidate.display, [(CONTAINER, c) for c in result.containers]))
+    return None
+
+
+def _load_ci(run: _Run, candidate: Candidate, text: str) -> str | None:
+    from hullguard.sources.ci import load_github_workflow, load_gitlab_ci
+
+    github = "/.github/workflows/" in f"/{candidate.display}"
+    result = (load_github_workflow if github else load_gitlab_ci)(text, candidate.display)
+    run.errors.extend(result.errors)
+    run.units.append(_Unit(CI, candidate.display, [(CONTAINER, c) for c in result.containers]))
+    return None
+
+
+_MAIN_COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_OVERRIDE = re.compile(r"^(docker-)?compose\.override\.ya?ml$", re.IGNORECASE)
+
+
+def _compose_projects(candidates: list[Candidate]) -> list[list[Candidate]]:
+    """Compose files grouped as `docker compose` reads them: in each folder the main file with
+    its `*.override.yml`; every other compose file is a project of its own."""
+    by_folder: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_folder.setdefault(str(candidate.path.parent), []).append(candidate)
+    projects: list[list[Candidate]] = []
+    for members in by_folder.values():
+        main = next((c for c in members if c.path.name.lower() in _MAIN_COMPOSE), None)
+        overrides = [c for c in members if _OVERRIDE.match(c.path.name)]
+        for candidate in members:
+            if candidate is main:
+                projects.append([main, *overrides])
+            elif candidate in overrides and main is not None:
+                continue
+            else:
+                projects.append([candidate])
+    return projects
+
+
+def _load_compose_project(run: _Run, members: list[Candidate]) -> None:
+    from hullguard.sources.compose import load_compose
+
+    readable = [c for c in members if _read(run, c) is not None]
+    if not readable:
+        return
+    root = readable[0]
+
+    def display(path: Path) -> str:
+        for member in readable:
+            if path == member.path:
+                return member.display
+        try:
+            relative = os.path.relpath(path, root.path.parent)
+        except ValueError:
+            relative = str(path)
+        parent = PurePosixPath(root.display).parent.as_posix()
+        shown = relative if parent == "." else f"{parent}/{relative}"
+        shown = posixpath.normpath(shown) if not relative.startswith("/") else relative
+        run.paths.setdefault(shown, path)
+        return shown
+
+    result = load_compose([c.path for c in readable], display)
+    run.errors.extend(result.errors)
+    for member in readable:
+        run.targets.append(Target(COMPOSE, member.display))
+    run.units.append(_Unit(COMPOSE, root.display, [(CONTAINER, c) for c in result.containers]))
+
+
+def _resolve_effective_users(run: _Run) -> None:
+    """Fill in what each container really runs as, following it into the Dockerfiles of the
+    scanned tree: a compose service built from `./api` runs as `./api/Dockerfile`'s final
+    USER, and so does any container whose image is the one that service builds."""
+    built: dict[str, tuple[str, str]] = {}  # image repository -> (Dockerfile real path, shown)
+    for unit in run.units:
+        for model_kind, model in unit.models:
+            if model_kind == CONTAINER and model.build_context and model.image:
+                dockerfile = _dockerfile_of(model)
+                if dockerfile:
+                    built[_repository(model.image.value)] = dockerfile
+    for unit in run.units:
+        for index, (model_kind, model) in enumerate(unit.models):
+            if model_kind == CONTAINER:
+                unit.models[index] = (CONTAINER, _with_effective_user(run, model, built))
+
+
+def _with_effective_user(
+    run: _Run, spec: ContainerSpec, built: dict[str, tuple[str, str]]
+) -> ContainerSpec:
+    if spec.effective_user is not None:
+        return spec
+    if spec.user is not None:
+        link = f"{spec.resource} sets user {spec.user.value!r} ({spec.user.location})"
+        return replace(spec, effective_user=spec.user, user_chain=(link,))
+    dockerfile = _dockerfile_of(spec) if spec.build_context else None
+    how = "is built from"
+    if dockerfile is None and spec.image is not None:
+        dockerfile = built.get(_repository(spec.image.value))
+        how = f"runs image `{spec.image.value}`, built from"
+    if dockerfile is None:
+        return spec
+    image = _image_spec(run, *dockerfile)
+    if image is None:
+        return spec
+    chain = (f"{spec.resource} {how} {dockerfile[1]}", *image.user_chain)
+    return replace(spec, effective_user=image.user, user_chain=chain)
+
+
+def _dockerfile_of(spec: ContainerSpec) -> tuple[str, str] | None:
+    """The real path and the shown path of the Dockerfile a compose service builds."""
+    assert spec.build_context is not None
+    context = spec.build_context.value
+    base = spec.build_context.location.path or ""
+    if "://" in context or context.startswith("git@"):
+        return None
+    folder = context if os.path.isabs(context) else posixpath.join(posixpath.dirname(base), context)
+    name = spec.dockerfile.value if spec.dockerfile else "Dockerfile"
+    shown = posixpath.normpath(name if os.path.isabs(name) else posixpath.join(folder, name))
+    return os.path.realpath(shown), shown
+
+
+def _image_spec(run: _Run, real: str, shown: str) -> ImageSpec | None:
+    if real not in run.image_specs:
+        spec = None
+        try:
+            if os.path.getsize(real) <= run.request.config.max_file_size:
+                text = Path(real).read_text(encoding="utf-8", errors="replace")
+                parsed = parse_dockerfile(text, shown, run.request.config.build_args)
+                spec = image_spec_from_dockerfile(parsed)
+        except OSError:
+            spec = None
+        run.image_specs[real] = spec
+    return run.image_specs[real]
+
+
+def _repository(image: str) -> str:
+    """`registry/repo:tag@digest` -> `registry/repo` (normalised where it parses)."""
+    ref = try_parse_image_ref(image)
+    if ref is not None:
+        return ref.name
+    return image.split("@", 1)[0].rsplit(":", 1)[0]
+
+
+def _next_line_span(lines: list[str]) -> Callable[[int], tuple[int, int] | None]:
+    """For line-oriented files: an own-line directive covers the next line with content."""
+
+    def span(line: int) -> tuple[int, int] | None:
+        for number in range(line, len(lines) + 1):
+            text = lines[number - 1].strip()
+            if text and not text.startswith("#"):
+                return number, number
+        return None
+
+    return span
+
+
+def _run_rules(run: _Run, unit: _Unit) -> None:
     config = run.request.config
     found: list[Finding] = []
+    lines = run.lines_of(unit.display)
     for rule in run.rules:
-        for model_kind, model in models:
+        for model_kind, model in unit.models:
             if model_kind not in rule.targets:
                 continue
-            ctx = Context(rule, target_kind=target_kind, path=display,
-                          options=run.options[rule.id], lines=lines)  # fmt: skip
+            ctx = Context(
+                rule,
+                target_kind=unit.kind,
+                path=unit.display,
+                options=run.options[rule.id],
+                lines=lines,
+                source_lines=run.lines_of,
+            )
             try:
                 found.extend(rule.func(model, ctx))
             except Exception as exc:  # a buggy rule is reported, never fatal
                 run.errors.append(
-                    ErrorEntry(display, f"rule {rule.id} ({rule.name}) crashed: "
-                               f"{type(exc).__name__}: {exc}",
-                               kind=ErrorKind.RULE_CRASH, rule_id=rule.id)
-                )  # fmt: skip
-    suppressions = parse_suppressions(
-        display, lines, statement_span, lambda token: bool(rules_matching(token))
-    )
-    run.errors.extend(suppressions.errors)
+                    ErrorEntry(
+                        unit.display,
+                        f"rule {rule.id} ({rule.name}) crashed: {type(exc).__name__}: {exc}",
+                        kind=ErrorKind.RULE_CRASH,
+                        rule_id=rule.id,
+                    )
+                )
+    _suppressions(run, unit.display)  # read even without findings: bad directives are reported
     occurrences: Counter[str] = Counter()
     for finding in found:
         if finding.rule_id in config.severity:
@@ -238,12 +478,25 @@ def _run_rules(
         key = _fingerprint_key(finding)
         occurrences[key] += 1
         finding = replace(finding, fingerprint=_fingerprint(key, occurrences[key]))
-        if suppressions.covers(finding):
+        if _suppressions(run, finding.location.path or unit.display).covers(finding):
             run.suppressed += 1
         elif finding.fingerprint in run.request.baseline:
             run.baselined += 1
         else:
             run.findings.append(finding)
+
+
+def _suppressions(run: _Run, display: str) -> Suppressions:
+    """The inline directives of a file, read once per run; their errors reported once."""
+    cache = run.suppressions
+    if display not in cache:
+        lines = run.lines_of(display) or []
+        span = run.spans.get(display) or _next_line_span(lines)
+        cache[display] = parse_suppressions(
+            display, lines, span, lambda token: bool(rules_matching(token))
+        )
+        run.errors.extend(cache[display].errors)
+    return cache[display]
 
 
 def _fingerprint_key(finding: Finding) -> str:
@@ -268,4 +521,9 @@ def load_baseline(data: Any) -> frozenset[str]:
     return frozenset(p for p in prints if isinstance(p, str) and p)
 
 
-_HANDLERS: dict[str, Callable[[_Run, str, str], None]] = {DOCKERFILE: _scan_dockerfile}
+_LOADERS: dict[str, Callable[[_Run, Candidate, str], str | None]] = {
+    DOCKERFILE: _load_dockerfile,
+    KUBERNETES: _load_kubernetes,
+    SCRIPT: _load_script,
+    CI: _load_ci,
+}

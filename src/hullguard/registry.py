@@ -10,7 +10,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,13 +154,15 @@ class Context:
         target_kind: str,
         path: str,
         options: Mapping[str, Any],
-        lines: list[str] | None = None,
+        lines: Sequence[str] | None = None,
+        source_lines: Callable[[str], Sequence[str] | None] | None = None,
     ) -> None:
         self.rule = rule
         self.target_kind = target_kind
         self.path = path
         self.options = options
         self._lines = lines
+        self._source_lines = source_lines  # the lines of another file a finding points into
 
     def finding(
         self,
@@ -174,10 +176,12 @@ class Context:
     ) -> Finding:
         location = _location_of(at)
         snippet = None
-        if self._lines is not None and location.line is not None and location.path == self.path:
-            index = location.line - 1
-            if 0 <= index < len(self._lines):
-                snippet = self._lines[index].rstrip("\r\n")
+        if location.line is not None and location.path is not None:
+            lines = self._lines if location.path == self.path else None
+            if lines is None and self._source_lines is not None:
+                lines = self._source_lines(location.path)
+            if lines is not None and 0 < location.line <= len(lines):
+                snippet = lines[location.line - 1].rstrip("\r\n")
         return Finding(
             rule_id=self.rule.id,
             rule_name=self.rule.name,

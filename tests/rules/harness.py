@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hullguard.model import Finding
-from hullguard.registry import DOCKERFILE, IMAGE, Context, Rule, get_rule
-from hullguard.sources.dockerfile import parse_dockerfile
-from hullguard.spec import image_spec_from_dockerfile
+from hullguard.config import Config
+from hullguard.engine import ScanRequest, scan
+from hullguard.model import Finding, TargetStatus
+from hullguard.registry import Rule, get_rule
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _EXPECT = re.compile(r"^\s*#\s*expect:\s*(.+?)\s*$")
@@ -67,20 +67,16 @@ def load_fixture(path: Path) -> Fixture:
 
 
 def run_fixture(fixture: Fixture) -> list[Finding]:
-    """The findings of the fixture's own rule on its file."""
+    """The findings of the fixture's own rule on its file, through the engine and the real
+    source for the file's kind (by its name: `*.Dockerfile`, `*.compose.yaml`, Kubernetes
+    `*.yaml`, `*.sh`)."""
     rule = fixture.rule
-    text = fixture.path.read_text(encoding="utf-8")
-    path = fixture.path.name
-    dockerfile = parse_dockerfile(text, path, fixture.build_args)
-    options = {**rule.options, **fixture.options}
-    ctx = Context(
-        rule, target_kind="dockerfile", path=path, options=options, lines=list(dockerfile.lines)
+    config = Config(
+        select=(rule.id,),
+        rule_options={rule.id: fixture.options},
+        build_args=fixture.build_args,
+        fail_on=None,
     )
-    findings: list[Finding] = []
-    if DOCKERFILE in rule.targets:
-        findings.extend(rule.func(dockerfile, ctx))
-    if IMAGE in rule.targets:
-        spec = image_spec_from_dockerfile(dockerfile)
-        if spec is not None:
-            findings.extend(rule.func(spec, ctx))
-    return findings
+    report = scan(ScanRequest(paths=(str(fixture.path),), config=config))
+    assert [t.status for t in report.targets] == [TargetStatus.OK], report.targets
+    return [f for f in report.findings if f.rule_id == rule.id]
