@@ -54,24 +54,33 @@ def test_paths_are_reported_as_given(tree, monkeypatch) -> None:  # type: ignore
     assert found(report) == {("HG411", "app/Dockerfile", 1)}
 
 
-def test_other_kinds_are_recognised_and_reported_as_skipped(tree) -> None:  # type: ignore[no-untyped-def]
+def test_every_kind_is_a_target(tree) -> None:  # type: ignore[no-untyped-def]
     root = tree(
         {
             "docker-compose.yml": "services: {}\n",
             "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n",
             "k8s/values.yaml": "replicas: 3\n",
+            "chart/templates/pod.yaml": "apiVersion: v1\nkind: Pod\n"
+            "metadata:\n  name: {{ .Release.Name }}\n",
             ".github/workflows/ci.yml": "on: push\n",
+            ".gitlab-ci.yml": "image: alpine:3.20\n",
             "scripts/run.sh": "docker run --privileged x\n",
+            "Makefile": "run:\n\tdocker run x\n",
         }
     )
     report = scan(ScanRequest(paths=(str(root),)))
     kinds = {t.path.removeprefix(str(root) + "/"): (t.kind, t.status) for t in report.targets}
     assert kinds == {
-        ".github/workflows/ci.yml": ("ci", TargetStatus.SKIPPED),
-        "docker-compose.yml": ("compose", TargetStatus.SKIPPED),
-        "k8s/deploy.yaml": ("kubernetes", TargetStatus.SKIPPED),
-        "scripts/run.sh": ("script", TargetStatus.SKIPPED),
+        ".github/workflows/ci.yml": ("ci", TargetStatus.OK),
+        ".gitlab-ci.yml": ("ci", TargetStatus.OK),
+        "Makefile": ("script", TargetStatus.OK),
+        "chart/templates/pod.yaml": ("kubernetes", TargetStatus.SKIPPED),
+        "docker-compose.yml": ("compose", TargetStatus.OK),
+        "k8s/deploy.yaml": ("kubernetes", TargetStatus.OK),
+        "scripts/run.sh": ("script", TargetStatus.OK),
     }
+    helm = next(t for t in report.targets if t.path.endswith("pod.yaml"))
+    assert helm.note and "template" in helm.note.lower()
 
 
 def test_bad_files_become_errors_and_the_scan_goes_on(tree) -> None:  # type: ignore[no-untyped-def]
