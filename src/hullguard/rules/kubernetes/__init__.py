@@ -1,0 +1,1 @@
+"""Pod Security Standards controls over Kubernetes workloads."""
