@@ -79,6 +79,6 @@ def non_core_volume_type(workload: Workload, ctx: Context) -> Iterator[Finding]:
         yield pod_finding(
             ctx,
             workload,
-            volume.at(bad[0]),
+            volume.key_locations.get(bad[0], volume.location),
             f"uses a {text(bad[0])} volume `{name}`, not allowed at the restricted level",
         )
