@@ -25,7 +25,7 @@ buildkit = pytest.importorskip(
 def _corpus() -> list[tuple[str, Callable[[], str]]]:
     """(name, text) of the repository's Dockerfiles and 400 of the benchmark corpus's, made
     in memory by its deterministic generator."""
-    files = sorted((REPO / "tests" / "rules" / "fixtures").glob("HG*/*"))
+    files = sorted((REPO / "tests" / "rules" / "fixtures").glob("HG*/*.Dockerfile"))
     files += sorted(p for p in (REPO / "examples").rglob("*") if p.name.endswith("Dockerfile"))
     cases: list[tuple[str, Callable[[], str]]] = [
         (str(p.relative_to(REPO)), lambda p=p: p.read_text(encoding="utf-8")) for p in files
