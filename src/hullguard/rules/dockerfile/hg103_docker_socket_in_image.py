@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
-import functools
 import posixpath
-import re
 from collections.abc import Iterator
 
-from hullguard.data import load
 from hullguard.model import Finding, Severity
+from hullguard.paths import normalise_path, socket_at, socket_named, sockets_under
 from hullguard.registry import DOCKERFILE, Context, rule
 from hullguard.sources.dockerfile import Dockerfile, Instruction
 
@@ -71,16 +68,16 @@ def docker_socket_in_image(dockerfile: Dockerfile, ctx: Context) -> Iterator[Fin
 
 def _volume(instruction: Instruction, ctx: Context) -> Iterator[Finding]:
     for raw in instruction.arguments:
-        path = _normalise(raw)
+        path = normalise_path(raw)
         if not path.startswith("/"):
             continue
-        engine = _socket_at(path)
+        engine = socket_at(path)
         if engine:
             yield ctx.finding(
                 at=instruction, message=f"VOLUME declares the {engine} socket `{path}`"
             )
             continue
-        held = _sockets_under(path)
+        held = sockets_under(path)
         if held:
             yield ctx.finding(
                 at=instruction,
@@ -96,8 +93,8 @@ def _copy(instruction: Instruction, ctx: Context) -> Iterator[Finding]:
     *sources, destination = paths
     into_directory = destination.endswith("/") or len(sources) > 1
     for source in sources:
-        src = _normalise(source)
-        engine = _socket_at(src) if src.startswith("/") else _socket_named(src)
+        src = normalise_path(source)
+        engine = socket_at(src) if src.startswith("/") else socket_named(src)
         if engine:
             yield ctx.finding(
                 at=instruction,
@@ -106,66 +103,10 @@ def _copy(instruction: Instruction, ctx: Context) -> Iterator[Finding]:
             )
             continue
         target = destination + "/" + posixpath.basename(src) if into_directory else destination
-        engine = _socket_at(_normalise(target))
+        engine = socket_at(normalise_path(target))
         if engine:
             yield ctx.finding(
                 at=instruction,
                 message=f"{instruction.keyword} writes `{source}` to the {engine} socket path "
-                f"`{_normalise(target)}`",
+                f"`{normalise_path(target)}`",
             )
-
-
-def _normalise(path: str) -> str:
-    cleaned = re.sub(r"/+", "/", path.strip().strip("'\""))
-    if cleaned in ("", "/"):
-        return cleaned
-    return posixpath.normpath(cleaned)
-
-
-@functools.cache
-def _socket_paths() -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Every socket path as components, under `/run` and under `/var/run`."""
-    entries: list[tuple[tuple[str, ...], str]] = []
-    for socket in load("container_sockets")["socket"]:
-        parts = tuple(socket["path"].strip("/").split("/"))
-        entries.append((parts, socket["engine"]))
-        if parts[0] == "run":
-            entries.append((("var", *parts), socket["engine"]))
-    return tuple(entries)
-
-
-def _components(path: str) -> tuple[str, ...]:
-    return tuple(p for p in path.strip("/").split("/") if p)
-
-
-def _socket_at(path: str) -> str | None:
-    parts = _components(path)
-    for socket, engine in _socket_paths():
-        if len(parts) == len(socket) and all(
-            fnmatch.fnmatchcase(p, s) for p, s in zip(parts, socket, strict=True)
-        ):
-            return engine
-    return None
-
-
-def _socket_named(path: str) -> str | None:
-    name = posixpath.basename(path)
-    for socket, engine in _socket_paths():
-        if socket[-1] == name:
-            return engine
-    return None
-
-
-def _sockets_under(directory: str) -> list[str]:
-    if directory in load("container_sockets")["directories"]["too_broad"]:
-        return []
-    parts = _components(directory)
-    engines: list[str] = []
-    for socket, engine in _socket_paths():
-        if len(parts) < len(socket) and all(
-            fnmatch.fnmatchcase(p, s) for p, s in zip(parts, socket, strict=False)
-        ):
-            name = engine.split(" (")[0]
-            if name not in engines:
-                engines.append(name)
-    return engines

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from hullguard.dockerhost import plaintext_docker_host
 from hullguard.model import Finding, Severity
 from hullguard.registry import IMAGE, Context, rule
 from hullguard.spec import ImageSpec
-
-_TCP_HOST = re.compile(r"^(?:tcp|http)://(?P<host>\[[^\]]*\]|[^:/]*)(?::(?P<port>\d+))?", re.I)
-PLAINTEXT_PORT = "2375"
-_OFF = frozenset({"", "0", "false", "no", "off"})
 
 
 @rule(
@@ -63,24 +59,8 @@ def docker_host_tcp_without_tls(spec: ImageSpec, ctx: Context) -> Iterator[Findi
     `npipe://` hosts are not reported.
     """
     env = {e.name: e for e in spec.env}
-    host = env.get("DOCKER_HOST")
-    if host is None:
-        return
-    value = host.value.strip()
-    match = _TCP_HOST.match(value)
-    if match is None:
-        return
-    verify = env.get("DOCKER_TLS_VERIFY")
-    tls_verified = verify is not None and verify.value.strip().lower() not in _OFF
-    if match.group("port") == PLAINTEXT_PORT:
+    issue = plaintext_docker_host({name: e.value for name, e in env.items()})
+    if issue is not None:
         yield ctx.finding(
-            at=host,
-            message=f"ENV DOCKER_HOST={value} uses port 2375, the Docker daemon's "
-            "unencrypted and unauthenticated port",
-        )
-    elif not tls_verified:
-        yield ctx.finding(
-            at=host,
-            message=f"ENV DOCKER_HOST={value} reaches the Docker daemon over TCP without "
-            "DOCKER_TLS_VERIFY=1: no TLS, no client authentication",
+            at=env["DOCKER_HOST"], message=f"ENV DOCKER_HOST={issue.value} {issue.reason()}"
         )

@@ -1,0 +1,1 @@
+"""Runtime rules written once against ContainerSpec: compose, Kubernetes, `docker run`, CI, live."""
