@@ -324,13 +324,11 @@ def _github_job(reader: _Reader, job_id: str, job: YMap, default_shell: str | No
         if not isinstance(step, YMap) or "run" not in step:
             continue
         shell = step.get("shell", default_shell)
-        if isinstance(shell, str) and shell.split()[:1] and shell.split()[0] not in _POSIX_SHELLS:
-            continue
-        run = step["run"]
-        if isinstance(run, str):
-            reader.script(run, step.at("run"), expressions=True)
-        elif not isinstance(run, YMap | YList):
-            reader.script(reader.scalar_text(run, step.at("run")) or "", step.at("run"))
+        program = shell.split()[0] if isinstance(shell, str) and shell.split() else "bash"
+        if program not in _POSIX_SHELLS:
+            continue  # pwsh, python, cmd: not shell
+        if isinstance(step["run"], str):
+            reader.script(step["run"], step.at("run"), expressions=True)
         else:
             reader.error(step.at("run"), f"`run` of step {index + 1} should be a string")
 
@@ -567,7 +565,7 @@ def _gitlab_job(
         else:
             reader.error(at, "`services` should be a list")
     for key in ("before_script", "script", "after_script"):
-        script = setting(key) if key != "script" or key in job else None
+        script = setting(key)  # `script` has no default: only the job's own counts
         if script is not None:
             _gitlab_script(reader, pipeline, *script, key, 0)
     return specs
