@@ -918,3 +918,45 @@ def test_speed_files_per_second(tmp_path: Path, capsys: pytest.CaptureFixture[st
     elapsed = time.perf_counter() - started
     with capsys.disabled():
         print(f"\ncompose: {len(paths) / elapsed:.0f} files/s ({containers} services)")
+
+
+def test_include_of_itself_is_an_error_not_a_loop(tree: TreeWriter) -> None:
+    result = project(
+        tree,
+        {
+            "compose.yaml": "include:\n  - b.yaml\nservices:\n  s:\n    image: s\n",
+            "b.yaml": "include:\n  - b.yaml\n  - b.yaml\nservices:\n  t:\n    image: t\n",
+        },
+    )
+    assert [(e.path, e.line) for e in result.errors] == [("b.yaml", 2), ("b.yaml", 3)]
+    assert result.errors[0].message == "b.yaml includes or extends itself: ignored"
+    assert [c.resource for c in result.containers] == ["services.s", "services.t"]
+
+
+def test_named_volume_that_binds_a_host_folder_is_a_bind_mount(tree: TreeWriter) -> None:
+    result = project(
+        tree,
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  s:\n"
+                "    volumes:\n"
+                "      - hostetc:/host/etc:ro\n"
+                "      - {type: volume, source: local, target: /local}\n"
+                "      - plain:/plain\n"
+                "volumes:\n"
+                "  hostetc:\n"
+                "    driver: local\n"
+                "    driver_opts: {type: none, o: bind, device: /etc}\n"
+                "  local:\n"
+                "    driver_opts: {type: none, o: 'rbind,ro', device: ./here}\n"
+                "  plain: {}\n"
+            )
+        },
+    )
+    assert result.errors == ()
+    assert [(m.type, m.source, m.target, m.read_only) for m in result.containers[0].mounts] == [
+        ("bind", "/etc", "/host/etc", True),
+        ("bind", str(tree({}) / "here"), "/local", False),  # `rbind`, relative to the project
+        ("volume", "plain", "/plain", False),
+    ]

@@ -20,7 +20,9 @@ file reached through `extends: {file: ...}` to that file's folder, as Compose do
 mount's `source` is reported as an absolute path when it was written relative (`./data`,
 `../x`, `.`); `~/...` stays as written. `build_context` is kept relative to the folder of the
 file its location names (as written, except for an override file in another folder), remote
-contexts (`https://...`, `git@...`) as written.
+contexts (`https://...`, `git@...`) as written. A named volume that the top-level `volumes:`
+declares as a local bind (`driver_opts: {type: none, o: bind, device: /etc}`) is projected as
+the bind mount of its device folder, since that is what the container gets.
 
 Variables come from the project folder's `.env` and from `environ`; `environ` wins. It
 defaults to an empty mapping, NOT `os.environ`, so that a scan gives the same result whatever
@@ -143,6 +145,8 @@ class _Loader:
         self._texts: dict[str, str] = {}
         self._cache: dict[tuple[str, str, int], _LoadedFile | None] = {}
         self._loading: set[tuple[str, str, int]] = set()
+        self.bind_volumes: dict[str, str] = {}  # named volumes that bind a host folder
+        self._environments: dict[tuple[str, tuple[str, ...] | None], dict[str, str]] = {}
 
     # -- errors and files
 
@@ -191,7 +195,17 @@ class _Loader:
     def project_environment(
         self, folder: Path, env_files: list[Located[str]] | None
     ) -> dict[str, str]:
-        """`.env` of `folder` (or the given env files) overridden by `environ`."""
+        """`.env` of `folder` (or the given env files) overridden by `environ`; the same
+        mapping for the same folder and files, so that a file including itself is caught."""
+        key = (str(folder), None if env_files is None else tuple(e.value for e in env_files))
+        known = self._environments.get(key)
+        if known is None:
+            known = self._environments[key] = self._read_environment(folder, env_files)
+        return known
+
+    def _read_environment(
+        self, folder: Path, env_files: list[Located[str]] | None
+    ) -> dict[str, str]:
         values: dict[str, str] = {}
         if env_files is None:
             dotenv = folder / ".env"
@@ -354,6 +368,7 @@ class _Loader:
                 )
                 continue
             self.interpolate(top, env)
+            self._bind_volumes(top, base_dir)
             found = self._services_of(top)
             for service in found.values():
                 _rebase(service.value, base_dir, file_dir)
@@ -362,6 +377,22 @@ class _Loader:
             _merge_services_into(services, found)
         services = self._resolve_extends(services, file_dir, env, depth)
         return _LoadedFile(path, services)
+
+    def _bind_volumes(self, top: YMap, base_dir: Path) -> None:
+        """Top-level volumes of the local driver with `o: bind`: a host folder under a name."""
+        volumes = top.get("volumes")
+        if not isinstance(volumes, YMap) or "services" not in top:
+            return
+        for name, definition in volumes.items():
+            options = definition.get("driver_opts") if isinstance(definition, YMap) else None
+            if not isinstance(options, YMap):
+                continue
+            device, flags = options.get("device"), options.get("o")
+            if not (isinstance(device, str) and device and isinstance(flags, str)):
+                continue
+            if {"bind", "rbind"} & {flag.strip() for flag in flags.split(",")}:
+                path = _absolute(base_dir, device) if _is_relative(device) else device
+                self.bind_volumes[str(name)] = path
 
     def _services_of(self, top: YMap) -> dict[str, _Service]:
         if "services" in top:
@@ -679,6 +710,8 @@ class _Loader:
                     kind = "volume"
                 elif _is_host_path(source):
                     kind = "bind"
+                elif source in self.bind_volumes:
+                    kind, source = "bind", self.bind_volumes[source]
                 else:
                     kind = "volume"
                 yield Mount(kind, source, target, "ro" in options, at)
@@ -694,6 +727,8 @@ class _Loader:
                     kind = type_value.value
                 else:
                     kind = "bind" if source and _is_host_path(source) else "volume"
+                if kind == "volume" and source in self.bind_volumes:
+                    kind, source = "bind", self.bind_volumes[source]
                 read_only = self._bool(item, "read_only", here)
                 yield Mount(
                     kind,
