@@ -349,11 +349,25 @@ def _load_compose_project(run: _Run, members: list[Candidate]) -> None:
         run.paths.setdefault(shown, path)
         return shown
 
-    result = load_compose([c.path for c in readable], display)
+    result = load_compose([c.path for c in readable], display, allowed=_inside_scan(run))
     run.errors.extend(result.errors)
     for member in readable:
         run.targets.append(Target(COMPOSE, member.display))
     run.units.append(_Unit(COMPOSE, root.display, [(CONTAINER, c) for c in result.containers]))
+
+
+def _inside_scan(run: _Run) -> Callable[[Path], bool]:
+    """Whether a file lies inside the folders the user asked to scan (or beside a `-f` file):
+    what a scanned file names elsewhere is never read."""
+    roots = [os.path.realpath(p) for p in run.request.paths if os.path.isdir(p)]
+    roots += [os.path.dirname(os.path.realpath(f)) for f in run.request.compose_files]
+    roots += [os.path.dirname(os.path.realpath(p)) for p in run.request.paths if os.path.isfile(p)]
+
+    def inside(path: Path) -> bool:
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+    return inside
 
 
 def _resolve_effective_users(run: _Run) -> None:
@@ -412,7 +426,9 @@ def _image_spec(run: _Run, real: str, shown: str) -> ImageSpec | None:
     if real not in run.image_specs:
         spec = None
         try:
-            if os.path.getsize(real) <= run.request.config.max_file_size:
+            if _inside_scan(run)(Path(real)) and (
+                os.path.getsize(real) <= run.request.config.max_file_size
+            ):
                 text = Path(real).read_text(encoding="utf-8", errors="replace")
                 parsed = parse_dockerfile(text, shown, run.request.config.build_args)
                 spec = image_spec_from_dockerfile(parsed)

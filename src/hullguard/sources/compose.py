@@ -81,14 +81,17 @@ def load_compose(
     display: Callable[[Path], str],
     *,
     environ: Mapping[str, str] | None = None,
+    allowed: Callable[[Path], bool] | None = None,
 ) -> ComposeResult:
     """Load the Compose project made of `files` (merged in order, like `docker compose -f`).
 
     `display(path)` names a file in locations and errors. Variables come from the `.env` of the
     first file's folder and from `environ`, which wins; `environ` defaults to an empty mapping,
-    not `os.environ`, so results are reproducible.
+    not `os.environ`, so results are reproducible. `allowed(path)`, when given, says whether a
+    file the project names (`extends`, `include`, `env_file`, `.env`) may be read: a file it
+    refuses is reported, not read, so a scanned tree cannot make the scan read the host's files.
     """
-    loader = _Loader(display, dict(environ or {}))
+    loader = _Loader(display, dict(environ or {}), allowed)
     if not files:
         return ComposeResult((), (), ())
     project_dir = files[0].parent
@@ -135,9 +138,15 @@ def _merge_services_into(services: dict[str, _Service], new: Mapping[str, _Servi
 class _Loader:
     """State shared while one project loads: the errors, the files read, the file cache."""
 
-    def __init__(self, display: Callable[[Path], str], environ: dict[str, str]) -> None:
+    def __init__(
+        self,
+        display: Callable[[Path], str],
+        environ: dict[str, str],
+        allowed: Callable[[Path], bool] | None = None,
+    ) -> None:
         self.display = display
         self.environ = environ
+        self.allowed = allowed
         self.errors: list[ErrorEntry] = []
         self.files: dict[str, None] = {}
         self.unset: list[Located[str]] = []
@@ -158,6 +167,12 @@ class _Loader:
     def read(self, path: Path, named_at: Location | None, what: str) -> str | None:
         """The text of `path`, or None with an error at the place that named it."""
         shown = self.display(path)
+        if self.allowed is not None and not self.allowed(path):
+            where = named_at or Location(path=shown)
+            self.error(
+                where, f"{what} {shown}: outside the scanned folders, not read", ErrorKind.READ
+            )
+            return None
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise _TooLarge
