@@ -278,3 +278,35 @@ def test_baseline_survives_unrelated_line_shifts(tree) -> None:  # type: ignore[
     )
     assert found(second) == {("HG442", f"{root}/Dockerfile", 6)}
     assert second.baselined == 2
+
+
+PRIVILEGED_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: tools
+spec:
+  hostNetwork: true
+  containers:
+    - name: tools
+      image: alpine:3.20
+      ports:
+        - containerPort: 80
+          hostPort: 80
+      securityContext:
+        privileged: true
+"""
+
+
+def test_a_control_is_reported_once_when_every_rule_runs(tree) -> None:  # type: ignore[no-untyped-def]
+    root = tree({"pod.yaml": PRIVILEGED_POD})
+    everything = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG2",))))
+    at = {(f.rule_id, f.location.line) for f in everything.findings}
+    assert ("HG201", 14) in at and ("HG232", 14) not in at  # privileged: said once
+    assert ("HG209", 6) in at and ("HG231", 6) not in at  # host network: said once
+    assert ("HG234", 12) in at  # host ports: only the PSS rule knows it
+    baseline = scan(ScanRequest(paths=(str(root),), config=Config(profile="pss-baseline")))
+    assert {(f.rule_id, f.location.line) for f in baseline.findings} == {
+        ("HG231", 6),
+        ("HG232", 14),
+        ("HG234", 12),
+    }

@@ -488,7 +488,7 @@ def _run_rules(run: _Run, unit: _Unit) -> None:
                 )
     _suppressions(run, unit.display)  # read even without findings: bad directives are reported
     occurrences: Counter[str] = Counter()
-    for finding in found:
+    for finding in _without_restated_controls(found, run.rules):
         if finding.rule_id in config.severity:
             finding = replace(finding, severity=config.severity[finding.rule_id])
         key = _fingerprint_key(finding)
@@ -500,6 +500,35 @@ def _run_rules(run: _Run, unit: _Unit) -> None:
             run.baselined += 1
         else:
             run.findings.append(finding)
+
+
+def _without_restated_controls(findings: list[Finding], rules: list[Rule]) -> list[Finding]:
+    """Drop a Pod Security Standards finding where a container rule already reported the same
+    control (a shared `pss:` reference) at the same place: with every rule on, a privileged
+    container is said once, not once per rule family. Under a PSS profile only the PSS rules
+    run, so nothing is dropped there."""
+    workload_rules = {r.id for r in rules if WORKLOAD in r.targets}
+    said: set[tuple[str | None, int | None, str]] = set()
+    for finding in findings:
+        if finding.rule_id not in workload_rules:
+            location = finding.location
+            said.update(
+                (location.path, location.line, ref)
+                for ref in finding.references
+                if ref.startswith("pss:")
+            )
+    if not said:
+        return findings
+    return [
+        f
+        for f in findings
+        if f.rule_id not in workload_rules
+        or not any(
+            (f.location.path, f.location.line, ref) in said
+            for ref in f.references
+            if ref.startswith("pss:")
+        )
+    ]
 
 
 def _suppressions(run: _Run, display: str) -> Suppressions:
