@@ -463,3 +463,7 @@ def test_hg301_not_sensitive_or_left_to_hg101(source: str, read_only: bool) -> N
 def test_hg301_named_volume_is_not_a_host_path() -> None:
     volume = Mount("volume", "etc", "/etc", False, at(7))
     assert run("HG301", spec(mounts=(volume,))) == []
+
+
+def test_hg209_kubernetes_host_users_restates_the_default() -> None:
+    assert run("HG209", spec(kind=KUBERNETES, userns=located("host", 5))) == []

@@ -58,23 +58,15 @@ def docker_socket_mounted(spec: ContainerSpec, ctx: Context) -> Iterator[Finding
     ```sh
     docker run -v /var/run/docker.sock:/var/run/docker.sock portainer/portainer-ce
     ```
-    Use instead a socket proxy that allows only what the tool needs:
+    Use instead a builder that needs no engine at all:
     ```yaml
     services:
       ci:
-        image: docker:27-cli
-        environment:
-          DOCKER_HOST: tcp://socket-proxy:2375
-      socket-proxy:
-        image: tecnativa/docker-socket-proxy:0.3
-        environment:
-          CONTAINERS: 1
-          POST: 0
+        image: gcr.io/kaniko-project/executor:v1.23.2
+        command: ["--context=/workspace", "--destination=registry.example.com/app:1.0"]
         volumes:
-          - /var/run/docker.sock:/var/run/docker.sock:ro
-        networks: [internal]
+          - ./:/workspace:ro
     ```
-    (the proxy still mounts the socket, so it is reported too; it is the one place to review.)
 
     ## How to fix
     Remove the mount. A tool that only reads (a dashboard, a log shipper) can go through a

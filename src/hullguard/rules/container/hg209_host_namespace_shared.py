@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from hullguard.model import Finding, Located, Severity
 from hullguard.registry import CONTAINER, Context, rule
-from hullguard.spec import ContainerSpec
+from hullguard.spec import KUBERNETES, ContainerSpec
 
 # namespace -> (what it is called in messages, what sharing it gives away, severity)
 _NAMESPACES: dict[str, tuple[str, str, Severity]] = {
@@ -97,13 +97,17 @@ def host_namespace_shared(spec: ContainerSpec, ctx: Context) -> Iterator[Finding
 
     ## Notes
     UTS and cgroup namespaces are reported at medium severity: sharing them gives away
-    little on its own. Sharing another container's namespace (`container:x`, `service:x`)
-    is not reported.
+    little on its own. Kubernetes' `hostUsers: true` is not reported: it restates the default
+    (pods share the host's user namespace unless `hostUsers: false`), whereas Docker's
+    `userns_mode: host` opts a container out of the daemon's remapping. Sharing another
+    container's namespace (`container:x`, `service:x`) is not reported.
     """
     for field, (label, reason, severity) in _NAMESPACES.items():
         mode: Located[str] | None = getattr(spec, field)
         if mode is None or mode.value.strip().lower() != "host":
             continue
+        if field == "userns" and spec.kind == KUBERNETES:
+            continue  # `hostUsers: true` restates Kubernetes' default
         yield ctx.finding(
             at=mode,
             message=f"{spec.name} shares the host's {label} namespace: {reason}",

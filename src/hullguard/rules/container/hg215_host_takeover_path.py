@@ -53,9 +53,7 @@ def host_takeover_path(spec: ContainerSpec, ctx: Context) -> Iterator[Finding]:
     ```yaml
     services:
       ci:
-        build: ./ci          # ci/Dockerfile ends with USER 10001
-        environment:
-          DOCKER_HOST: tcp://socket-proxy:2375
+        build: ./ci          # ci/Dockerfile ends with USER 10001, and no socket is mounted
     ```
 
     ## How to fix
