@@ -8,7 +8,7 @@ import pytest
 
 from hullguard.model import Finding, Located, Location, Severity
 from hullguard.registry import CONTAINER, Context, get_rule
-from hullguard.spec import COMPOSE, KUBERNETES, ContainerSpec, EnvVar, Mount, PortBinding
+from hullguard.spec import CI, COMPOSE, KUBERNETES, ContainerSpec, EnvVar, Mount, PortBinding
 
 PATH = "compose.yaml"
 
@@ -467,3 +467,15 @@ def test_hg301_named_volume_is_not_a_host_path() -> None:
 
 def test_hg209_kubernetes_host_users_restates_the_default() -> None:
     assert run("HG209", spec(kind=KUBERNETES, userns=located("host", 5))) == []
+
+
+@pytest.mark.parametrize("rule_id", ["HG206", "HG208", "HG211", "HG213", "HG214"])
+def test_advice_is_not_given_for_ci_job_containers(rule_id: str) -> None:
+    job = spec(kind=CI, name="job `test` container", resource="jobs.test.container", user=None)
+    assert run(rule_id, job) == []
+    assert run(rule_id, spec(user=None)) != []  # the same container elsewhere gets the advice
+
+
+def test_a_ci_job_container_that_sets_root_is_still_reported() -> None:
+    job = spec(kind=CI, user=located("root", 4))
+    assert lines("HG206", job) == [4]

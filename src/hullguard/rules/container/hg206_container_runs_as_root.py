@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from hullguard.model import Finding, Severity
 from hullguard.registry import CONTAINER, Context, rule
 from hullguard.rules.container._user import UserState, container_user
-from hullguard.spec import ContainerSpec
+from hullguard.spec import CI, ContainerSpec
 
 
 @rule(
@@ -71,7 +71,8 @@ def container_runs_as_root(spec: ContainerSpec, ctx: Context) -> Iterator[Findin
     and USER lines, the base image's known default). `runAsNonRoot: true` counts as non-root
     whatever else is known: the kubelet refuses to start such a container as root. A user
     given by an unresolved variable (`user: ${UID}`) is not reported. `1000:0` (root group
-    only) is not root.
+    only) is not root. A CI job's container with no user set is not reported (it lives for one
+    job, as the runner decides); one that sets root explicitly is.
     """
     user = container_user(spec)
     if user.state is UserState.ROOT:
@@ -81,7 +82,7 @@ def container_runs_as_root(spec: ContainerSpec, ctx: Context) -> Iterator[Findin
             resource=spec.resource,
             chain=user.chain,
         )
-    elif user.state is UserState.NOT_SET:
+    elif user.state is UserState.NOT_SET and spec.kind != CI:
         yield ctx.finding(
             at=user.at,
             message=f"{spec.name} sets no user: {user.how}, and an image without USER runs as root",

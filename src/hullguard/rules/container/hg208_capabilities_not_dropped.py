@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from hullguard.model import Finding, Severity
 from hullguard.registry import CONTAINER, Context, rule
 from hullguard.rules.container._capabilities import capability_name
-from hullguard.spec import ContainerSpec
+from hullguard.spec import CI, ContainerSpec
 
 
 @rule(
@@ -65,7 +65,12 @@ def capabilities_not_dropped(spec: ContainerSpec, ctx: Context) -> Iterator[Find
     ## Notes
     Advice, at low severity. Reported where `cap_drop` is written when it drops only some
     capabilities, at the container otherwise. `all` and `CAP_ALL` count as `ALL`.
+
+    Advice only: not given for the containers a CI pipeline starts for its jobs and services,
+    which live for one job and run as the runner decides.
     """
+    if spec.kind == CI:
+        return
     dropped = [capability_name(cap.value) for cap in spec.cap_drop]
     if "ALL" in dropped:
         return

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from hullguard.model import Finding, Severity
 from hullguard.registry import CONTAINER, Context, rule
-from hullguard.spec import ContainerSpec
+from hullguard.spec import CI, ContainerSpec
 
 
 @rule(
@@ -64,7 +64,12 @@ def privilege_escalation_allowed(spec: ContainerSpec, ctx: Context) -> Iterator[
     ## Notes
     Reported where the setting is written when it is written as false, at the container
     otherwise.
+
+    Advice only: not given for the containers a CI pipeline starts for its jobs and services,
+    which live for one job and run as the runner decides.
     """
+    if spec.kind == CI:
+        return
     setting = spec.no_new_privileges
     if setting is not None and setting.value is True:
         return

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from hullguard.model import Finding, Located, Severity
 from hullguard.registry import CONTAINER, Context, rule
-from hullguard.spec import KUBERNETES, ContainerSpec
+from hullguard.spec import CI, KUBERNETES, ContainerSpec
 
 _UNLIMITED = frozenset({"", "0", "-1", "max", "unlimited"})
 
@@ -66,7 +66,12 @@ def no_resource_limits(spec: ContainerSpec, ctx: Context) -> Iterator[Finding]:
     Advice. A limit written as `0`, `-1` or `max` counts as no limit. Kubernetes sets PIDs
     limits per node (the kubelet's `podPidsLimit`), so for Kubernetes containers only the
     memory limit is in the manifest.
+
+    Advice only: not given for the containers a CI pipeline starts for its jobs and services,
+    which live for one job and run as the runner decides.
     """
+    if spec.kind == CI:
+        return
     memory = _limit(spec.memory_limit)
     pids = _limit(spec.pids_limit)
     if not memory:
