@@ -123,8 +123,12 @@ def _load_chunk(chunk: str, path: str, first_line: int) -> list[YamlDocument]:
     documents: list[YamlDocument] = []
     try:
         for node in yaml.compose_all(chunk, Loader=_Loader):
-            if node is None:
-                continue
+            if node is None or (
+                isinstance(node, yaml.ScalarNode)
+                and node.tag == "tag:yaml.org,2002:null"
+                and node.value in ("", "~", "null")
+            ):
+                continue  # an empty document (`---` with nothing under it)
             line = node.start_mark.line + 1
             try:
                 value = _convert(node, path, _Budget(), 0, set())
