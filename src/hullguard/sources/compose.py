@@ -582,12 +582,19 @@ class _Loader:
             return [Located(value, mapping.at(key))]
         return self._string_list(mapping, key, where)
 
-    def _string_list(self, mapping: YMap, key: str, where: str) -> list[Located[str]]:
+    def _list(self, mapping: YMap, key: str, where: str) -> YList | None:
+        """The list under `key`; None when absent, or (with an error) when not a list."""
         value = mapping.get(key)
         if value is None:
-            return []
+            return None
         if not isinstance(value, YList):
             self.error(mapping.at(key), f"{where}.{key} must be a list, not {_kind(value)}")
+            return None
+        return value
+
+    def _string_list(self, mapping: YMap, key: str, where: str) -> list[Located[str]]:
+        value = self._list(mapping, key, where)
+        if value is None:
             return []
         items: list[Located[str]] = []
         for index, item in enumerate(value):
@@ -681,11 +688,8 @@ class _Loader:
         spec["selinux"] = tuple(selinux)
 
     def _devices(self, s: YMap, where: str) -> Iterator[Located[str]]:
-        value = s.get("devices")
+        value = self._list(s, "devices", where)
         if value is None:
-            return
-        if not isinstance(value, YList):
-            self.error(s.at("devices"), f"{where}.devices must be a list, not {_kind(value)}")
             return
         for index, item in enumerate(value):
             at = value.at(index)
@@ -706,11 +710,8 @@ class _Loader:
                 self.error(at, f"{where}.devices[{index}] must be a string, not {_kind(item)}")
 
     def _volumes(self, s: YMap, where: str) -> Iterator[Mount]:
-        value = s.get("volumes")
+        value = self._list(s, "volumes", where)
         if value is None:
-            return
-        if not isinstance(value, YList):
-            self.error(s.at("volumes"), f"{where}.volumes must be a list, not {_kind(value)}")
             return
         for index, item in enumerate(value):
             at = value.at(index)
@@ -841,11 +842,8 @@ class _Loader:
                 yield from self.parse_env_file(text, self.display(file), env)
 
     def _ports(self, s: YMap, where: str) -> Iterator[PortBinding]:
-        value = s.get("ports")
+        value = self._list(s, "ports", where)
         if value is None:
-            return
-        if not isinstance(value, YList):
-            self.error(s.at("ports"), f"{where}.ports must be a list, not {_kind(value)}")
             return
         for index, item in enumerate(value):
             at = value.at(index)
