@@ -70,8 +70,9 @@ def unknown_rule_tokens(tokens: Iterable[str]) -> list[str]:
 
 
 @dataclass
-class _Unit:
-    """What the rules of one target look at: its models, and the file findings default to."""
+class Unit:
+    """What the rules of one target look at: its models, and the file findings default to
+    (a path, or a logical name such as `daemon` for live targets)."""
 
     kind: str
     display: str
@@ -88,7 +89,7 @@ class _Run:
     errors: list[ErrorEntry] = field(default_factory=list)
     suppressed: int = 0
     baselined: int = 0
-    units: list[_Unit] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)  # display path -> source lines
     spans: dict[str, Callable[[int], tuple[int, int] | None]] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # display path -> file
@@ -130,6 +131,32 @@ def scan(request: ScanRequest) -> Report:
     _resolve_effective_users(run)
     for unit in run.units:
         _run_rules(run, unit)
+    return _report(run)
+
+
+def judge(
+    units: list[Unit],
+    *,
+    config: Config,
+    baseline: frozenset[str] = frozenset(),
+    targets: list[Target] | None = None,
+    errors: list[ErrorEntry] | None = None,
+) -> Report:
+    """Run the configured rules over models gathered elsewhere (a live host, an image) and
+    make the report, with suppressions by file where findings point into files."""
+    request = ScanRequest(paths=(), config=config, baseline=baseline)
+    rules = select_rules(config)
+    options = {r.id: {**r.options, **config.rule_options.get(r.id, {})} for r in rules}
+    run = _Run(request, rules, options)
+    run.targets.extend(targets or [])
+    run.errors.extend(errors or [])
+    run.units.extend(units)
+    for unit in run.units:
+        _run_rules(run, unit)
+    return _report(run)
+
+
+def _report(run: _Run) -> Report:
     run.findings.sort(key=lambda f: (f.location.path or "", f.location.line or 0, f.rule_id))
     return Report(
         version=__version__,
@@ -138,7 +165,7 @@ def scan(request: ScanRequest) -> Report:
         errors=tuple(run.errors),
         suppressed=run.suppressed,
         baselined=run.baselined,
-        fail_on=request.config.fail_on,
+        fail_on=run.request.config.fail_on,
     )
 
 
@@ -265,7 +292,7 @@ def _load_dockerfile(run: _Run, candidate: Candidate, text: str) -> str | None:
         return None
 
     run.spans[candidate.display] = statement_span
-    run.units.append(_Unit(DOCKERFILE, candidate.display, models))
+    run.units.append(Unit(DOCKERFILE, candidate.display, models))
     return None
 
 
@@ -278,7 +305,7 @@ def _load_kubernetes(run: _Run, candidate: Candidate, text: str) -> str | None:
     run.errors.extend(result.errors)
     models: list[tuple[str, Any]] = [(WORKLOAD, w) for w in result.workloads]
     models += [(CONTAINER, c) for c in result.containers]
-    run.units.append(_Unit(KUBERNETES, candidate.display, models))
+    run.units.append(Unit(KUBERNETES, candidate.display, models))
     return None
 
 
@@ -289,7 +316,7 @@ def _load_script(run: _Run, candidate: Candidate, text: str) -> str | None:
     load = load_makefile if name in ("makefile", "gnumakefile") else load_script
     result = load(text, candidate.display)
     run.errors.extend(result.errors)
-    run.units.append(_Unit(SCRIPT, candidate.display, [(CONTAINER, c) for c in result.containers]))
+    run.units.append(Unit(SCRIPT, candidate.display, [(CONTAINER, c) for c in result.containers]))
     return None
 
 
@@ -299,7 +326,7 @@ def _load_ci(run: _Run, candidate: Candidate, text: str) -> str | None:
     github = "/.github/workflows/" in f"/{candidate.display}"
     result = (load_github_workflow if github else load_gitlab_ci)(text, candidate.display)
     run.errors.extend(result.errors)
-    run.units.append(_Unit(CI, candidate.display, [(CONTAINER, c) for c in result.containers]))
+    run.units.append(Unit(CI, candidate.display, [(CONTAINER, c) for c in result.containers]))
     return None
 
 
@@ -353,7 +380,7 @@ def _load_compose_project(run: _Run, members: list[Candidate]) -> None:
     run.errors.extend(result.errors)
     for member in readable:
         run.targets.append(Target(COMPOSE, member.display))
-    run.units.append(_Unit(COMPOSE, root.display, [(CONTAINER, c) for c in result.containers]))
+    run.units.append(Unit(COMPOSE, root.display, [(CONTAINER, c) for c in result.containers]))
 
 
 def _inside_scan(run: _Run) -> Callable[[Path], bool]:
@@ -459,7 +486,7 @@ def _next_line_span(lines: list[str]) -> Callable[[int], tuple[int, int] | None]
     return span
 
 
-def _run_rules(run: _Run, unit: _Unit) -> None:
+def _run_rules(run: _Run, unit: Unit) -> None:
     config = run.request.config
     found: list[Finding] = []
     lines = run.lines_of(unit.display)

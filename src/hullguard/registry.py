@@ -26,6 +26,7 @@ DOCKERFILE = "dockerfile"  # sources.dockerfile.Dockerfile
 IMAGE = "image"  # spec.ImageSpec (a Dockerfile's final stage, later a real image config)
 CONTAINER = "container"  # spec.ContainerSpec (compose, Kubernetes, docker run, CI, live)
 WORKLOAD = "k8s-workload"  # sources.kubernetes.Workload: Pod Security Standards controls
+HOST = "host"  # hostaudit.HostAudit: a machine's daemon, files and component versions
 
 RuleFunc = Callable[[Any, "Context"], Iterable[Finding]]
 
