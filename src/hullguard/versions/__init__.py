@@ -1,0 +1,1 @@
+"""Version orderings of the ecosystems hullguard compares: Debian packages, kernels, releases."""
