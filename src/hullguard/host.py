@@ -1,0 +1,76 @@
+"""`hullguard host`: this machine's daemon, files, component versions and every container on it.
+
+Three sources are read, each on its own so that one failing never hides the others: the Engine
+API (`sources.daemon`), the root filesystem under `--root` (`sources.host`) and the host's
+package database (`sources.host_packages`). The host rules judge them together as one
+`HostAudit`; each container is a `ContainerSpec`, judged by the same rules as a compose file.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hullguard.config import Config
+from hullguard.engine import Unit, judge
+from hullguard.hostaudit import HostAudit
+from hullguard.model import Location, Report, Target
+from hullguard.registry import CONTAINER, HOST
+from hullguard.sources.daemon import TLSSettings, read_daemon
+
+HOST_KIND = "host"  # Unit.kind and Target.kind of the machine itself
+
+
+class NoSuchRoot(ValueError):
+    """`--root` names no directory: a usage error."""
+
+
+@dataclass(frozen=True)
+class HostRequest:
+    docker_host: str | None = None
+    root: Path = Path("/")
+    running_only: bool = False
+    config: Config = field(default_factory=Config)
+    baseline: frozenset[str] = frozenset()
+    tls: TLSSettings | None = None
+    timeout: float = 10
+
+
+def audit_host(request: HostRequest) -> Report:
+    """Read everything there is to read about the host, then judge it; raises only
+    NoSuchRoot."""
+    from hullguard.sources.host import read_host_files
+    from hullguard.sources.host_packages import read_host_packages
+
+    root = request.root
+    if not root.is_dir():
+        raise NoSuchRoot(f"--root {root}: no such directory")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        files_future = pool.submit(read_host_files, root)
+        daemon = read_daemon(
+            request.docker_host,
+            running_only=request.running_only,
+            tls=request.tls,
+            timeout=request.timeout,
+        )
+        files = files_future.result()
+    packages = read_host_packages(root, daemon.state)
+    audit = HostAudit(
+        root=str(root),
+        location=Location(logical=HOST_KIND),
+        daemon=daemon.state,
+        files=files.files,
+        packages=packages.packages,
+    )
+    units = [Unit(HOST_KIND, HOST_KIND, [(HOST, audit)])]
+    units.extend(
+        Unit("container", spec.resource, [(CONTAINER, spec)]) for spec in daemon.containers
+    )
+    return judge(
+        units,
+        config=request.config,
+        baseline=request.baseline,
+        targets=[Target(HOST_KIND, str(root)), *daemon.targets],
+        errors=[*daemon.errors, *files.errors, *packages.errors],
+    )
