@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hullguard import __version__
+
+if TYPE_CHECKING:
+    from hullguard.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -37,16 +40,69 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_REPORT_OPTIONS = (
+    click.option(
+        "--format",
+        "fmt",
+        default="text",
+        show_default=True,
+        type=click.Choice(["text", "json", "sarif"]),
+        help="Report format.",
+    ),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write the report to FILE instead of standard output.",
+    ),
+    click.option(
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 1 when a finding is at or above SEVERITY (info..critical, or never). "
+        "Default: medium.",
+    ),
+    click.option(
+        "--profile",
+        type=click.Choice(["default", "pss-baseline", "pss-restricted", "cis-docker"]),
+        help="Select rules by purpose.",
+    ),
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Configuration file (default: nearest .hullguard.toml or pyproject.toml).",
+    ),
+    click.option(
+        "--select",
+        multiple=True,
+        metavar="RULES",
+        help="Only these rules: ids, id prefixes (HG4) or names; repeatable, comma lists.",
+    ),
+    click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules."),
+    click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False),
+        help="Report only findings not in this earlier JSON report.",
+    ),
+    click.option(
+        "--color/--no-color", default=None, help="Colour the text report (default: auto)."
+    ),
+)
+
+
+def _report_options(command: _F) -> _F:
+    """The options every command that makes a report takes: format, output, threshold, rule
+    selection, configuration and baseline."""
+    for option in reversed(_REPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json", "sarif"]),
-    help="Report format.",
-)
+@_report_options
 @click.option(
     "-f",
     "--file",
@@ -55,42 +111,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     type=click.Path(exists=True, dir_okay=False),
     help="A Compose file; several are merged as `docker compose -f a -f b` merges them.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the report to FILE instead of standard output.",
-)
-@click.option(
-    "--fail-on",
-    metavar="SEVERITY",
-    help="Exit 1 when a finding is at or above SEVERITY (info..critical, or never). "
-    "Default: medium.",
-)
-@click.option(
-    "--profile",
-    type=click.Choice(["default", "pss-baseline", "pss-restricted", "cis-docker"]),
-    help="Select rules by purpose.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Configuration file (default: nearest .hullguard.toml or pyproject.toml).",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="RULES",
-    help="Only these rules: ids, id prefixes (HG4) or names; repeatable, comma lists.",
-)
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False),
-    help="Report only findings not in this earlier JSON report.",
-)
 @click.option(
     "--build-arg",
     "build_args",
@@ -99,7 +120,6 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     help="Value for a Dockerfile ARG, as `docker build --build-arg`.",
 )
 @click.option("--max-file-size", metavar="SIZE", help="Skip larger files (default 5MiB).")
-@click.option("--color/--no-color", default=None, help="Colour the text report (default: auto).")
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -118,53 +138,33 @@ def scan(
 ) -> None:
     """Scan source trees: Dockerfiles, Compose files, Kubernetes manifests, CI workflows and
     the `docker run` lines of shell scripts and Makefiles."""
-    from hullguard.config import (
-        Config,
-        ConfigError,
-        find_config,
-        load_config,
-        parse_fail_on,
-        parse_size,
-    )
-    from hullguard.engine import ScanRequest, load_baseline, unknown_rule_tokens
+    from hullguard.config import parse_size
+    from hullguard.engine import ScanRequest
     from hullguard.engine import scan as run_scan
     from hullguard.render import render
 
     targets = paths or (() if compose_files else (".",))
-    try:
-        found = (
-            Path(config_path)
-            if config_path
-            else find_config(Path((targets or compose_files)[0]).resolve())
-        )
-        config = load_config(found) if found else Config()
+
+    def scan_overrides(config: Config) -> dict[str, Any]:
         overrides: dict[str, Any] = {}
-        if fail_on is not None:
-            overrides["fail_on"] = parse_fail_on(fail_on)
-        if profile:
-            overrides["profile"] = profile
-        if select:
-            overrides["select"] = _split(select)
-        if ignore:
-            overrides["ignore"] = config.ignore + _split(ignore)
         if exclude:
             overrides["exclude"] = config.exclude + _split(exclude)
         if max_file_size:
             overrides["max_file_size"] = parse_size(max_file_size)
         if build_args:
             overrides["build_args"] = {**config.build_args, **_parse_build_args(build_args)}
-        config = replace(config, **overrides)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    unknown = unknown_rule_tokens(config.select + config.ignore + tuple(config.severity))
-    if unknown:
-        raise click.UsageError(f"unknown rule(s): {', '.join(unknown)} (see `hullguard rules`)")
-    prints: frozenset[str] = frozenset()
-    if baseline:
-        try:
-            prints = load_baseline(json.loads(Path(baseline).read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise click.UsageError(f"--baseline {baseline}: {exc}") from None
+        return overrides
+
+    config = _run_config(
+        config_path,
+        Path((targets or compose_files)[0]).resolve(),
+        fail_on=fail_on,
+        profile=profile,
+        select=select,
+        ignore=ignore,
+        more=scan_overrides,
+    )
+    prints = _baseline(baseline)
     report = run_scan(
         ScanRequest(
             paths=tuple(targets),
@@ -175,6 +175,114 @@ def scan(
     )
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())
+
+
+@cli.command()
+@click.option(
+    "--docker-host",
+    metavar="URL",
+    help="The daemon to audit (unix:///path, tcp://host:2376). Default: DOCKER_HOST, else the "
+    "default socket, else a rootless or Podman socket.",
+)
+@click.option(
+    "--root",
+    default="/",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The root filesystem whose files are audited (a mounted disk image, a /host mount).",
+)
+@click.option("--running-only", is_flag=True, help="Audit running containers only.")
+@_report_options
+def host(
+    docker_host: str | None,
+    root: str,
+    running_only: bool,
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    profile: str | None,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: str | None,
+    color: bool | None,
+) -> None:
+    """Audit this host: the Docker daemon and its settings, the socket, the docker group, the
+    daemon's files, engine and kernel versions, and every container on the daemon. Only reads."""
+    from hullguard.host import HostRequest, NoSuchRoot, audit_host
+    from hullguard.render import render
+
+    config = _run_config(
+        config_path,
+        Path.cwd(),
+        fail_on=fail_on,
+        profile=profile,
+        select=select,
+        ignore=ignore,
+    )
+    request = HostRequest(
+        docker_host=docker_host,
+        root=Path(root),
+        running_only=running_only,
+        config=config,
+        baseline=_baseline(baseline),
+    )
+    try:
+        report = audit_host(request)
+    except NoSuchRoot as exc:
+        raise click.UsageError(str(exc)) from None
+    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    sys.exit(report.exit_code())
+
+
+def _run_config(
+    config_path: str | None,
+    search_from: Path,
+    *,
+    fail_on: str | None,
+    profile: str | None,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    more: Callable[[Config], dict[str, Any]] | None = None,
+) -> Config:
+    """The configuration file (given, or the nearest one above `search_from`) with the common
+    command-line options applied; `more` adds a command's own. Bad values are usage errors."""
+    from hullguard.config import Config, ConfigError, find_config, load_config, parse_fail_on
+    from hullguard.engine import unknown_rule_tokens
+
+    try:
+        found = Path(config_path) if config_path else find_config(search_from)
+        config = load_config(found) if found else Config()
+        overrides: dict[str, Any] = {}
+        if fail_on is not None:
+            overrides["fail_on"] = parse_fail_on(fail_on)
+        if profile:
+            overrides["profile"] = profile
+        if select:
+            overrides["select"] = _split(select)
+        if ignore:
+            overrides["ignore"] = config.ignore + _split(ignore)
+        if more is not None:
+            overrides.update(more(config))
+        config = replace(config, **overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    unknown = unknown_rule_tokens(config.select + config.ignore + tuple(config.severity))
+    if unknown:
+        raise click.UsageError(f"unknown rule(s): {', '.join(unknown)} (see `hullguard rules`)")
+    return config
+
+
+def _baseline(baseline: str | None) -> frozenset[str]:
+    """The fingerprints of the `--baseline` report; none without one."""
+    from hullguard.engine import load_baseline
+
+    if not baseline:
+        return frozenset()
+    try:
+        return load_baseline(json.loads(Path(baseline).read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"--baseline {baseline}: {exc}") from None
 
 
 def _parse_build_args(values: Sequence[str]) -> dict[str, str]:
