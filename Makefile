@@ -37,6 +37,7 @@ docs: setup
 
 bench: setup
 	$(BIN)/python bench/bench_dockerfiles.py
+	$(BIN)/python bench/bench_runtime.py
 	$(BIN)/python bench/bench_startup.py
 
 clean:

@@ -136,10 +136,22 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
+def reset_peak_rss() -> None:
+    """Reset this process's own peak resident set size to its current size.
+
+    A child started by vfork and exec (as subprocess starts it) begins its ru_maxrss at the
+    parent's peak so far, so a moment when this process held a large report in memory would
+    show up in every later child's figure. Best effort: /proc/self/clear_refs needs Linux 4.0.
+    """
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+
+
 def measure(argv: list[str], *, stdout: Path | None, stderr: Path, cwd: Path) -> Measure:
     """Run argv to completion; wall time, exit code and memory figures of the child."""
     out_fh = open(stdout, "wb") if stdout else open(os.devnull, "wb")  # noqa: SIM115
     err_fh = open(stderr, "wb")  # noqa: SIM115
+    reset_peak_rss()
     try:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -292,6 +304,42 @@ def package_version(name: str) -> str:
     return res.stdout.strip() or "?"
 
 
+def scan_argv(cmd: list[str], root: Path, output: str) -> list[str]:
+    """`hullguard scan ROOT`, JSON report to `output`, exit status 0 whatever it finds."""
+    return [*cmd, "scan", str(root), "--format", "json", "--output", output, "--fail-on", "never"]
+
+
+def checkov_argv(root: Path, framework: str) -> list[str]:
+    """Checkov over a folder, one framework, no network, JSON on standard output."""
+    exe = str(COMPETITOR_VENV / "bin" / "checkov")
+    return [
+        exe,
+        "-d",
+        str(root),
+        "--framework",
+        framework,
+        "--skip-download",
+        "--quiet",
+        "-o",
+        "json",
+    ]
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def machine_line(rounds: int) -> str:
+    return (
+        f"machine: {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; {rounds} rounds per tool"
+    )
+
+
 def hadolint_batches(exe: str, files: list[Path]) -> list[list[str]]:
     """All files in one argument list, unless that would pass the kernel's limit."""
     limit = int(os.sysconf("SC_ARG_MAX") * 0.5)
@@ -319,31 +367,11 @@ def hadolint_batches(exe: str, files: list[Path]) -> list[list[str]]:
 def run_hullguard(
     res: ToolResult, cmd: list[str], root: Path, n_files: int, rounds: int, work: Path
 ) -> None:
-    argv = [
-        *cmd,
-        "scan",
-        str(root),
-        "--format",
-        "json",
-        "--output",
-        os.devnull,
-        "--fail-on",
-        "never",
-    ]
+    argv = scan_argv(cmd, root, os.devnull)
     res.command = shlex.join(argv)
     # One untimed run with the report kept, to learn how many files hullguard really scanned.
     report = work / "hullguard.json"
-    check = [
-        *cmd,
-        "scan",
-        str(root),
-        "--format",
-        "json",
-        "--output",
-        str(report),
-        "--fail-on",
-        "never",
-    ]
+    check = scan_argv(cmd, root, str(report))
     m = measure(check, stdout=None, stderr=work / "hullguard.check.err", cwd=work)
     if m.exit_code != 0:
         raise BenchError(
@@ -412,18 +440,7 @@ def run_hadolint(res: ToolResult, files: list[Path], rounds: int, work: Path) ->
 
 
 def run_checkov(res: ToolResult, root: Path, rounds: int, work: Path) -> None:
-    exe = str(COMPETITOR_VENV / "bin" / "checkov")
-    argv = [
-        exe,
-        "-d",
-        str(root),
-        "--framework",
-        "dockerfile",
-        "--skip-download",
-        "--quiet",
-        "-o",
-        "json",
-    ]
+    argv = checkov_argv(root, "dockerfile")
     res.command = shlex.join(argv)
     scanned: int | None = None
     for i in range(rounds):
@@ -606,10 +623,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{manifest['heredoc_files']} with heredocs), "
             f"seed {args.seed}, {args.projects} projects: {root}"
         )
-        print(
-            f"machine: {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}; {args.rounds} rounds per tool"
-        )
+        print(machine_line(args.rounds))
         print()
         print(HEADER, flush=True)
 
@@ -638,11 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "corpus": {**manifest, "path": str(root)},
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "system": platform.platform(),
-                    "python": platform.python_version(),
-                },
+                "machine": machine(),
                 "rounds": args.rounds,
                 "tools": [asdict(r) for r in results],
             },
