@@ -223,10 +223,11 @@ def _is_not_found(exc: BaseException) -> bool:
 
 
 def _is_connection_lost(exc: BaseException) -> bool:
-    return isinstance(exc, requests.ConnectionError | requests.Timeout | OSError) or (
-        isinstance(exc, docker.errors.DockerException)
-        and not isinstance(exc, docker.errors.APIError)
-    )
+    """True for a failure to talk to the daemon, false for an answer it gave (an API error,
+    which is also an OSError by way of requests.HTTPError)."""
+    if isinstance(exc, docker.errors.APIError):
+        return False
+    return isinstance(exc, OSError | docker.errors.DockerException)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -455,8 +456,9 @@ def container_spec_from_inspect(
 
     What the engine filled in by default is left out, so that the same rules judge a container
     as they judge the file that started it: the cgroup namespace mode when it is the engine's
-    default (`host` under cgroup v1, `cgroupns_default`), and the `label=disable` the engine
-    adds to a privileged container (HG201 reports the privilege itself)."""
+    default (`host` under cgroup v1, `cgroupns_default`), and the `label=disable` that docker
+    adds by itself to a privileged container or one in the host's PID or IPC namespace (HG201
+    and HG209 report those)."""
     name = str(data.get("Name") or data.get("Id", "")[:12]).lstrip("/")
     resource = f"container/{name}"
     config: Mapping[str, Any] = data.get("Config") or {}
@@ -475,7 +477,7 @@ def container_spec_from_inspect(
         return Located(bool(host.get(key)), at(f"HostConfig.{key}"))
 
     security = _security_options(host.get("SecurityOpt") or (), at)
-    if host.get("Privileged"):
+    if host.get("Privileged") or "host" in (host.get("PidMode"), host.get("IpcMode")):
         security.selinux = [o for o in security.selinux if o.value != "label=disable"]
     cgroup = text(host, "CgroupnsMode", "HostConfig")
     if cgroup is not None and cgroup.value == cgroupns_default:
