@@ -64,7 +64,11 @@ def test_small_report_exact_document() -> None:
 
 def test_layout_is_stable() -> None:
     text = render_json(small_report())
-    assert text.startswith('{\n  "schema": "hullguard/report/v1",\n  "tool": {\n')
+    assert text.startswith('{\n  "schema": "hullguard/report/v1",\n  "tool": {"name": "hullguard"')
+    lines = text.splitlines()
+    findings = lines.index('  "findings": [')
+    # one finding per line, each a complete JSON object
+    assert json.loads(lines[findings + 1].strip().rstrip(","))["rule_id"]
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert list(json.loads(text)) == ["schema", "tool", "targets", "findings", "errors", "summary"]
     assert render_json(small_report()) == text
