@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hullguard.config import Config
 from hullguard.engine import ScanRequest, scan
 
@@ -121,3 +123,23 @@ def test_files_named_outside_the_scanned_folders_are_not_read(tree, tmp_path_fac
             "folders, not read",
         )
     ]
+
+
+def test_configured_image_map_names_the_dockerfile(tree) -> None:  # type: ignore[no-untyped-def]
+    root = tree(
+        {
+            "images/api.Dockerfile": API_DOCKERFILE,
+            "deploy/api.yaml": DEPLOYMENT,
+            ".hullguard.toml": (
+                '[images]\n"registry.example.com/shop/api" = "images/api.Dockerfile"\n'
+            ),
+        }
+    )
+    from hullguard.config import load_config
+
+    config = load_config(root / ".hullguard.toml")
+    report = scan(ScanRequest(paths=(str(root),), config=replace(config, select=("HG206",))))
+    (finding,) = report.findings
+    assert finding.resource == "Deployment/api/containers/api"
+    assert finding.severity.value == "high"
+    assert any("images/api.Dockerfile" in link for link in finding.chain), finding.chain

@@ -9,6 +9,9 @@ exclude = ["vendor/**", "*.tmpl"]
 max-file-size = "5MiB"
 build-args = {BASE = "python:3.12-slim"}
 
+[images]                           # which Dockerfile builds an image that manifests run
+"registry.example.com/shop/api" = "api/Dockerfile"   # relative to this file's folder
+
 [severity]                         # per-rule severity overrides
 HG444 = "info"
 
@@ -33,7 +36,7 @@ PROFILES = ("default", "pss-baseline", "pss-restricted", "cis-docker")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 _KNOWN_KEYS = frozenset(
     {"select", "ignore", "fail-on", "profile", "exclude", "max-file-size", "build-args",
-     "severity", "rules"}
+     "severity", "rules", "images"}
 )  # fmt: skip
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 
@@ -51,6 +54,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     build_args: Mapping[str, str] = field(default_factory=dict)
+    images: Mapping[str, str] = field(default_factory=dict)  # image repository -> Dockerfile
     severity: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str | None = None  # the file it came from
@@ -146,6 +150,10 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
     build_args = data.get("build-args", {})
     if not isinstance(build_args, dict):
         raise ConfigError(f"{source}: `build-args` must be a table of NAME = value")
+    images = data.get("images", {})
+    if not isinstance(images, dict) or not all(isinstance(v, str) for v in images.values()):
+        raise ConfigError(f'{source}: `images` must be a table of image = "path/to/Dockerfile"')
+    folder = Path(source).parent if source and Path(source).name else Path(".")
     return Config(
         select=strings("select"),
         ignore=strings("ignore"),
@@ -154,6 +162,7 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
         exclude=strings("exclude"),
         max_file_size=parse_size(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)),
         build_args={str(k): str(v) for k, v in build_args.items()},
+        images={str(k): str(folder / v) for k, v in images.items()},
         severity=severity,
         rule_options={k.upper(): dict(v) for k, v in rules.items()},
         source=source,

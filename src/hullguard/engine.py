@@ -401,7 +401,10 @@ def _resolve_effective_users(run: _Run) -> None:
     """Fill in what each container really runs as, following it into the Dockerfiles of the
     scanned tree: a compose service built from `./api` runs as `./api/Dockerfile`'s final
     USER, and so does any container whose image is the one that service builds."""
-    built: dict[str, tuple[str, str]] = {}  # image repository -> (Dockerfile real path, shown)
+    built: dict[str, tuple[str, str]] = {  # image repository -> (Dockerfile real path, shown)
+        _repository(image): (os.path.realpath(path), path)
+        for image, path in run.request.config.images.items()
+    }
     for unit in run.units:
         for model_kind, model in unit.models:
             if model_kind == CONTAINER and model.build_context and model.image:
