@@ -65,7 +65,8 @@ class ReleaseVersion:
     def is_distribution_build(self) -> bool:
         return bool(self.build)
 
-    def _key(self) -> tuple[object, ...]:
+    def sort_key(self) -> tuple[object, ...]:
+        """The upstream release as a key that sorts as releases do."""
         numbers = self.numbers + (0,) * (4 - len(self.numbers))
         pre = (0, _natural(self.prerelease)) if self.prerelease else (1, ())
         return (numbers, pre)
@@ -73,15 +74,15 @@ class ReleaseVersion:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ReleaseVersion):
             return NotImplemented
-        return self._key() == other._key()
+        return self.sort_key() == other.sort_key()
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, ReleaseVersion):
             return NotImplemented
-        return self._key() < other._key()
+        return self.sort_key() < other.sort_key()
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash(self.sort_key())
 
     def __str__(self) -> str:
         return self.text

@@ -1,0 +1,1 @@
+"""Pillar 5 rules on the host's versions: kernel, runc, containerd and engine container escapes."""
