@@ -165,7 +165,7 @@ def read_host_packages(root: Path, daemon: DaemonState | None) -> HostPackagesRe
         )
     versions[:0] = _kernel_facts(fs, kernel_packages)
     if daemon is not None:
-        versions.extend(_api_facts(daemon))
+        versions.extend(api_facts(daemon))
     errors.extend(fs.errors)
     packages = HostPackages(
         root=str(root),
@@ -341,7 +341,7 @@ def _ordering(release: str) -> DebianVersion:
 # --- Engine API --------------------------------------------------------------------------------
 
 
-def _api_facts(daemon: DaemonState) -> Iterator[ComponentVersion]:
+def api_facts(daemon: DaemonState) -> Iterator[ComponentVersion]:
     for name, version in sorted(daemon.components.items()):
         component = API_COMPONENTS.get(name.lower())
         if component is None or not version:
