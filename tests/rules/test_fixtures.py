@@ -11,8 +11,9 @@ from tests.rules.harness import FIXTURES, load_fixture, run_fixture
 FIXTURE_FILES = sorted(
     p
     for p in FIXTURES.glob("HG*/*")
-    if p.name.startswith(("bad_", "good_")) and not p.name.endswith(".hostroot.toml")
-)  # root-filesystem descriptions for host rules run in test_host_fixtures.py
+    if p.name.startswith(("bad_", "good_"))
+    and not p.name.endswith((".hostroot.toml", ".host.toml"))
+)  # host rule fixtures (TOML descriptions of a machine) have runners of their own
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
