@@ -188,6 +188,11 @@ def test_the_audit_only_reads(
     assert methods and {m for m, _ in methods} == {"GET"}
     assert any("/containers/json" in path for _, path in methods)
     assert _events(estate, since, until) == []
+    since = time.time()  # the same window around a change does see it
+    estate.docker("create", "--name", "hg-witness", "--network=none", IMAGE)
+    estate.docker("rm", "hg-witness")
+    time.sleep(1.1)
+    assert {e["status"] for e in _events(estate, since, time.time())} >= {"create", "destroy"}
 
 
 def test_the_client_refuses_anything_but_get(estate: DockerDaemon) -> None:
