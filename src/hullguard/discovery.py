@@ -18,9 +18,7 @@ SCRIPT = "script"
 
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn"})
 # compose.yaml, docker-compose.prod.yml, and `<name>.compose.yaml` / `<name>.docker-compose.yml`
-_COMPOSE_NAME = re.compile(
-    r"^(?:[\w.-]+\.)?(docker-)?compose(\.[\w.-]+)?\.ya?ml$", re.IGNORECASE
-)
+_COMPOSE_NAME = re.compile(r"^(?:[\w.-]+\.)?(docker-)?compose(\.[\w.-]+)?\.ya?ml$", re.IGNORECASE)
 _YAML = re.compile(r"\.ya?ml$", re.IGNORECASE)
 _K8S_SNIFF = re.compile(rb"^apiVersion:\s*\S+", re.MULTILINE)
 _K8S_KIND = re.compile(rb"^kind:\s*\S+", re.MULTILINE)

@@ -174,8 +174,11 @@ def test_importing_render_does_not_import_rich() -> None:
 
 
 def test_why_is_shown_at_the_first_finding_of_a_rule_only() -> None:
-    second = replace(SOCKET_FINDING, location=replace(SOCKET_FINDING.location, line=14),
-                     snippet="      - /run/docker.sock:/run/docker.sock")
+    second = replace(
+        SOCKET_FINDING,
+        location=replace(SOCKET_FINDING.location, line=14),
+        snippet="      - /run/docker.sock:/run/docker.sock",
+    )
     report = replace(sample_report(), findings=(SOCKET_FINDING, second))
     text = plain(report)
     assert text.count("why:   Whoever can talk to the socket owns the host.") == 1

@@ -280,7 +280,7 @@ def test_declaration_commands_are_walked() -> None:
 
 def test_declarations_are_commands_with_unquoted_assignments() -> None:
     script = parse_script(
-        'export A="x y" B && declare -x TLS=0; readonly C=$(curl -k x)\nlocal \'D\'=1'
+        "export A=\"x y\" B && declare -x TLS=0; readonly C=$(curl -k x)\nlocal 'D'=1"
     )
     assert [(c.name, c.argv, c.line, c.column, c.nested) for c in script.commands] == [
         ("export", ("export", "A=x y", "B"), 1, 1, False),
