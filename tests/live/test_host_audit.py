@@ -108,9 +108,13 @@ def test_each_container_gets_exactly_its_findings(estate: DockerDaemon, tmp_path
         "privileged",
         ("HG201", at + "HostConfig.Privileged"),
         ("HG215", at + "HostConfig.Privileged"),
+        ("HG602", at + "HostConfig.Privileged"),
     )
     assert findings_of(report, "socket") == expected(
-        "socket", ("HG101", at + "Mounts[0]"), ("HG215", at + "Mounts[0]")
+        "socket",
+        ("HG101", at + "Mounts[0]"),
+        ("HG215", at + "Mounts[0]"),
+        ("HG602", at + "Mounts[0]"),
     )
     assert findings_of(report, "host-proc") == expected("host-proc", ("HG301", at + "Mounts[0]"))
     assert findings_of(report, "host-etc") == expected("host-etc", ("HG301", at + "Mounts[0]"))
@@ -118,10 +122,12 @@ def test_each_container_gets_exactly_its_findings(estate: DockerDaemon, tmp_path
         "sys-admin", ("HG207", at + "HostConfig.CapAdd[0]")
     )
     assert findings_of(report, "host-pid") == expected(
-        "host-pid", ("HG209", at + "HostConfig.PidMode")
+        "host-pid", ("HG209", at + "HostConfig.PidMode"), ("HG602", at + "HostConfig.PidMode")
     )
     assert findings_of(report, "host-net") == expected(
-        "host-net", ("HG209", at + "HostConfig.NetworkMode")
+        "host-net",
+        ("HG209", at + "HostConfig.NetworkMode"),
+        ("HG602", at + "HostConfig.NetworkMode"),
     )
     assert findings_of(report, "root-user") == {("HG206", "container/hg-root-user:Config.User")}
     assert findings_of(report, "seccomp") == expected(
