@@ -28,7 +28,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -261,8 +261,15 @@ class DockerDaemon:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_docker_daemon(timeout: float = START_TIMEOUT) -> DockerDaemon:
-    """Start a private dockerd and wait for `/_ping`; raise DaemonUnavailable saying why not."""
+def start_docker_daemon(
+    timeout: float = START_TIMEOUT,
+    *,
+    extra_hosts: Sequence[str] = (),
+    extra_flags: Sequence[str] = (),
+) -> DockerDaemon:
+    """Start a private dockerd and wait for `/_ping` on its unix socket; raise DaemonUnavailable
+    saying why not. `extra_hosts` are more `--host` endpoints beside that socket (such as
+    `tcp://127.0.0.1:PORT`), `extra_flags` more daemon flags (such as `--tlsverify`)."""
     dockerd = shutil.which("dockerd") or (
         "/usr/sbin/dockerd" if os.access("/usr/sbin/dockerd", os.X_OK) else None
     )
@@ -296,6 +303,8 @@ def start_docker_daemon(timeout: float = START_TIMEOUT) -> DockerDaemon:
         "--userland-proxy=false",
         f"--containerd-namespace={namespace}",
         f"--containerd-plugins-namespace={namespace}-plugins",
+        *(f"--host={host}" for host in extra_hosts),
+        *extra_flags,
     ]
 
     log = open(root / "dockerd.log", "wb")  # noqa: SIM115 - closed by stop()
