@@ -159,14 +159,6 @@ def tls_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSDaemon]:
         daemon.stop()
 
 
-@pytest.fixture(autouse=True)
-def no_ca_bundle_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE replace the CA the docker SDK sets
-    on its session (psf/requests#3829): the tests give the CA through TLSSettings alone."""
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-
-
 def _client_tls(certificates: Certificates) -> TLSSettings:
     return TLSSettings(
         ca_cert=str(certificates.ca),
@@ -220,11 +212,6 @@ def test_a_daemon_certificate_from_another_ca_is_refused(tls_daemon: TLSDaemon) 
     assert "certificate verify failed" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REQUESTS_CA_BUNDLE replaces the CA given in TLSSettings (psf/requests#3829); "
-    "sources/daemon.py does not yet guard against it",
-)
 def test_a_ca_bundle_in_the_environment_does_not_replace_the_given_ca(
     tls_daemon: TLSDaemon, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -145,7 +145,21 @@ def _socket_path(endpoint: str) -> str | None:
 
 
 class _ReadOnlyClient(docker.APIClient):  # type: ignore[misc, unused-ignore]
-    """The SDK's API client, refusing every request that is not a GET."""
+    """The SDK's API client, refusing every request that is not a GET. With TLS, the CA given
+    for the daemon is used even when REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE is set (requests
+    would otherwise let the environment replace it, before the first request is answered)."""
+
+    def __init__(self, *args: Any, own_ca: bool = False, **kwargs: Any) -> None:
+        self._own_ca = own_ca
+        super().__init__(*args, **kwargs)
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if self._own_ca:
+            settings["verify"] = self.verify
+        return settings
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         if request.method not in ("GET", "HEAD"):
@@ -253,12 +267,14 @@ def read_daemon(
     endpoint = choose_endpoint(docker_host, environ)
     gathered = _Gathered()
     try:
+        tls_config = _tls_config(endpoint, tls, environ)
         client = _ReadOnlyClient(
             base_url=endpoint,
             version="auto",
             timeout=timeout,
-            tls=_tls_config(endpoint, tls, environ),
+            tls=tls_config,
             max_pool_size=MAX_WORKERS,
+            own_ca=bool(tls_config),
         )
     except Exception as exc:  # the SDK wraps every failure to connect differently
         return _unreachable(endpoint, _connection_problem(exc, endpoint, timeout))
