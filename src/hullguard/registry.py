@@ -27,6 +27,7 @@ IMAGE = "image"  # spec.ImageSpec (a Dockerfile's final stage, later a real imag
 CONTAINER = "container"  # spec.ContainerSpec (compose, Kubernetes, docker run, CI, live)
 WORKLOAD = "k8s-workload"  # sources.kubernetes.Workload: Pod Security Standards controls
 HOST = "host"  # hostaudit.HostAudit: a machine's daemon, files and component versions
+IMAGE_FILES = "image-files"  # image.model.ImageContents: the merged files of a built image
 
 RuleFunc = Callable[[Any, "Context"], Iterable[Finding]]
 
