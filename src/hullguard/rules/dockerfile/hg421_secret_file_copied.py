@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import fnmatch
-import functools
-import posixpath
 import re
 from collections.abc import Iterator
-from typing import Any
 
-from hullguard.data import load
 from hullguard.model import Finding, Severity
 from hullguard.registry import DOCKERFILE, Context, rule
+from hullguard.secret_files import secret_file_kind
 from hullguard.sources.dockerfile import Dockerfile, Instruction
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -96,27 +92,3 @@ def _check(instruction: Instruction, ctx: Context) -> Iterator[Finding]:
                 at=instruction,
                 message=f"{instruction.keyword} writes a secret file to `{destination}`: {kind}",
             )
-
-
-@functools.cache
-def _table() -> dict[str, Any]:
-    return load("secret_files")
-
-
-@functools.lru_cache(maxsize=8192)
-def secret_file_kind(path: str) -> str | None:
-    """What kind of secret file `path` names, by its last components; None if none."""
-    parts = [p for p in posixpath.normpath(path.strip("'\"")).split("/") if p not in ("", ".")]
-    if not parts:
-        return None
-    name = parts[-1]
-    if any(fnmatch.fnmatchcase(name, p) for p in _table()["exclude"]["patterns"]):
-        return None
-    for entry in _table()["file"]:
-        pattern = entry["pattern"].split("/")
-        tail = parts[-len(pattern) :]
-        if len(tail) == len(pattern) and all(
-            fnmatch.fnmatchcase(p, q) for p, q in zip(tail, pattern, strict=True)
-        ):
-            return str(entry["kind"])
-    return None

@@ -1,0 +1,1 @@
+"""Rules over the merged files of a built image (`image.model.ImageContents`)."""
