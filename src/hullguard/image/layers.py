@@ -1,0 +1,312 @@
+"""Layer tar streams into the merged view of an image's files.
+
+A layer is read once, as a stream (`tarfile` mode `r|`), gzip, zstd (when the `zstandard`
+package is installed) or uncompressed, and never extracted: each member becomes an `ImageFile`
+record, and bytes are kept only for the files the rules read (`model.wants_content`). Reading is
+bounded: a layer that decompresses beyond `LayerLimits.max_bytes`, or beyond
+`LayerLimits.max_ratio` times its compressed size once past `ratio_grace` bytes, is stopped (a
+decompression bomb); a truncated layer keeps what was read. Member names with `..` or absolute
+names are refused; links are recorded, never followed; device files are recorded, never read.
+
+`read_layer` turns one stream into a `LayerDiff`; `apply_layer` lays diffs one over another
+with the whiteouts (`.wh.<name>`, `.wh..wh..opq`) of the overlay filesystem.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib
+import io
+import posixpath
+import stat
+import tarfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import IO, Any
+
+from hullguard.image.model import FileType, ImageFile, wants_content
+
+GiB = 1024**3
+MiB = 1024**2
+READ_CHUNK = 1024 * 1024
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+_TAR_TYPES = {
+    tarfile.REGTYPE: FileType.REGULAR,
+    tarfile.AREGTYPE: FileType.REGULAR,
+    tarfile.CONTTYPE: FileType.REGULAR,
+    tarfile.DIRTYPE: FileType.DIRECTORY,
+    tarfile.SYMTYPE: FileType.SYMLINK,
+    tarfile.LNKTYPE: FileType.HARDLINK,
+    tarfile.CHRTYPE: FileType.CHARDEV,
+    tarfile.BLKTYPE: FileType.BLOCKDEV,
+    tarfile.FIFOTYPE: FileType.FIFO,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LayerLimits:
+    """How much one layer may decompress to, in total and relative to its compressed size."""
+
+    max_bytes: int = 4 * GiB
+    max_ratio: int = 100
+    ratio_grace: int = 8 * MiB
+
+
+class LayerBomb(Exception):
+    """The layer decompresses beyond the limits."""
+
+
+@dataclass
+class LayerDiff:
+    """What one layer changes: its files (with `layer` still -1), the paths it whites out, the
+    directories it makes opaque, and what went wrong reading it. `raw_size` and `raw_sha256`
+    describe the bytes read from the stream (the blob, compressed or not)."""
+
+    digest: str
+    files: list[ImageFile] = field(default_factory=list)
+    whiteouts: list[str] = field(default_factory=list)
+    opaque_dirs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    raw_size: int = 0
+    raw_sha256: str = ""
+
+
+class _Tally(io.RawIOBase):
+    """A raw stream that counts and hashes what is read from it, and can be peeked."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._prefix = b""
+        self.count = 0
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def peek_start(self, size: int) -> bytes:
+        while len(self._prefix) < size:
+            chunk = self._raw.read(size - len(self._prefix))
+            if not chunk:
+                break
+            self._take(chunk)
+            self._prefix += chunk
+        return self._prefix[:size]
+
+    def _take(self, chunk: bytes) -> None:
+        self.count += len(chunk)
+        self.sha256.update(chunk)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._prefix:
+            n = min(len(view), len(self._prefix))
+            view[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        chunk = self._raw.read(len(view))
+        if not chunk:
+            return 0
+        self._take(chunk)
+        view[: len(chunk)] = chunk
+        return len(chunk)
+
+    def drain(self) -> None:
+        self._prefix = b""
+        while chunk := self._raw.read(READ_CHUNK):
+            self._take(chunk)
+
+
+class _Bounded(io.RawIOBase):
+    """Decompressed bytes, stopped with LayerBomb beyond the limits."""
+
+    def __init__(self, read: Callable[[int], bytes], tally: _Tally, limits: LayerLimits) -> None:
+        self._read = read
+        self._tally = tally
+        self._limits = limits
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        chunk = self._read(min(len(view), READ_CHUNK))
+        if not chunk:
+            return 0
+        self.count += len(chunk)
+        limits = self._limits
+        if self.count > limits.max_bytes:
+            raise LayerBomb(f"decompresses beyond {limits.max_bytes} bytes")
+        if self.count > limits.ratio_grace and self.count > limits.max_ratio * max(
+            self._tally.count, 1
+        ):
+            raise LayerBomb(
+                f"decompresses beyond {limits.max_ratio}:1 "
+                f"({self.count} bytes from {self._tally.count})"
+            )
+        view[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _decompressed(tally: _Tally) -> Callable[[int], bytes]:
+    """The `read` of the decompressed stream; each call returns what one step gives, so that
+    a truncated stream loses at most one step."""
+    start = tally.peek_start(4)
+    if start.startswith(_GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=tally, mode="rb").read1
+    if start.startswith(_ZSTD_MAGIC):
+        try:
+            zstandard: Any = importlib.import_module("zstandard")
+        except ImportError:
+            raise OSError("zstd-compressed, and the `zstandard` package is not installed") from None
+        reader = zstandard.ZstdDecompressor().stream_reader(tally, read_across_frames=True)
+        read: Callable[[int], bytes] = reader.read
+        return read
+    return tally.read
+
+
+def normalise_member(name: str) -> str | None:
+    """The absolute path of an archive member inside the root, or None when the name is
+    absolute or climbs out with `..` (such members are refused)."""
+    if name.startswith("/"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return "/" + "/".join(parts)
+
+
+def read_layer(stream: IO[bytes], *, digest: str, limits: LayerLimits | None = None) -> LayerDiff:
+    """Read one layer stream; never raises for bad data (it becomes `problems`)."""
+    limits = limits or LayerLimits()
+    diff = LayerDiff(digest=digest)
+    tally = _Tally(stream)
+    try:
+        bounded = _Bounded(_decompressed(tally), tally, limits)
+        with tarfile.open(fileobj=bounded, mode="r|") as tar:
+            for member in tar:
+                _add_member(diff, tar, member)
+        tally.drain()
+    except LayerBomb as exc:
+        diff.problems.append(f"layer {digest}: stopped, a decompression bomb: {exc}")
+    except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
+        text = str(exc) or type(exc).__name__
+        diff.problems.append(
+            f"layer {digest}: unreadable or truncated after {len(diff.files)} entries "
+            f"(what was read is kept): {text}"
+        )
+    diff.raw_size = tally.count
+    diff.raw_sha256 = tally.sha256.hexdigest()
+    return diff
+
+
+def _add_member(diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+    path = normalise_member(member.name)
+    if path is None:
+        diff.problems.append(
+            f"layer {diff.digest}: refused member `{member.name}`: its path leaves the root"
+        )
+        return
+    if path == "/":
+        return
+    directory, name = posixpath.split(path)
+    if name == OPAQUE_MARKER:
+        diff.opaque_dirs.append(directory)
+        return
+    if name.startswith(WHITEOUT_PREFIX + WHITEOUT_PREFIX):
+        return  # other aufs bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`)
+    if name.startswith(WHITEOUT_PREFIX):
+        diff.whiteouts.append(posixpath.join(directory, name[len(WHITEOUT_PREFIX) :]))
+        return
+    kind = _TAR_TYPES.get(member.type)
+    if kind is None:
+        if member.isfile():
+            kind = FileType.REGULAR
+        else:
+            diff.problems.append(
+                f"layer {diff.digest}: skipped `{path}`: unknown member type {member.type!r}"
+            )
+            return
+    linkname: str | None = None
+    if kind is FileType.HARDLINK:
+        linkname = normalise_member(member.linkname)
+        if linkname is None:
+            diff.problems.append(
+                f"layer {diff.digest}: refused hard link `{path}` → `{member.linkname}`: "
+                "its target leaves the root"
+            )
+            return
+    elif kind is FileType.SYMLINK:
+        linkname = member.linkname
+    size = member.size if kind is FileType.REGULAR else 0
+    content = None
+    if kind is FileType.REGULAR and wants_content(path, size):
+        extracted = tar.extractfile(member)
+        if extracted is not None:
+            content = extracted.read(size)
+    diff.files.append(
+        ImageFile(
+            path=path,
+            type=kind,
+            mode=stat.S_IMODE(member.mode),
+            uid=member.uid,
+            gid=member.gid,
+            size=size,
+            layer=-1,
+            linkname=linkname,
+            content=content,
+        )
+    )
+
+
+def apply_layer(files: dict[str, ImageFile], diff: LayerDiff, index: int) -> list[str]:
+    """Lay `diff` over the merged view `files` as layer `index`; returns what went wrong
+    (hard links whose target is missing)."""
+    hidden = [d.rstrip("/") + "/" for d in diff.opaque_dirs]
+    removed = set(diff.whiteouts)
+    hidden.extend(p.rstrip("/") + "/" for p in diff.whiteouts)
+    if hidden or removed:
+        prefixes = tuple(hidden)
+        for path in [p for p in files if p in removed or p.startswith(prefixes)]:
+            del files[path]
+    problems = []
+    for file in diff.files:
+        entry = replace(file, layer=index)
+        previous = files.get(entry.path)
+        if (
+            previous is not None
+            and previous.type is FileType.DIRECTORY
+            and entry.type is not FileType.DIRECTORY
+        ):
+            prefix = entry.path + "/"
+            for path in [p for p in files if p.startswith(prefix)]:
+                del files[path]
+        if entry.type is FileType.HARDLINK and entry.linkname is not None:
+            target = files.get(entry.linkname)
+            if target is None:
+                problems.append(
+                    f"layer {diff.digest}: hard link `{entry.path}` → `{entry.linkname}`: "
+                    "the target is missing"
+                )
+            elif target.type is FileType.REGULAR:
+                keep = target.content if wants_content(entry.path, target.size) else None
+                entry = replace(entry, size=target.size, content=keep)
+        files[entry.path] = entry
+    return problems
+
+
+def merge_layers(diffs: list[LayerDiff]) -> tuple[dict[str, ImageFile], list[str]]:
+    """The merged view of `diffs`, lowest first, with every problem met on the way."""
+    files: dict[str, ImageFile] = {}
+    problems: list[str] = []
+    for index, diff in enumerate(diffs):
+        problems.extend(diff.problems)
+        problems.extend(apply_layer(files, diff, index))
+    return files, problems
