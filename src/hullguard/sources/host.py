@@ -201,7 +201,7 @@ class _Outside(Exception):
     """A symlink leads out of the root."""
 
 
-class _Root:
+class RootFS:
     """Reads files of a root filesystem by their host paths, resolving links inside it."""
 
     def __init__(self, root: Path) -> None:
@@ -267,8 +267,9 @@ class _Root:
         except OSError:
             return None
 
-    def read(self, host_path: str) -> str | None:
-        """The text of a regular file, or None when it is absent; errors become entries."""
+    def read(self, host_path: str, limit: int = MAX_FILE_SIZE) -> str | None:
+        """The text of a regular file of at most `limit` bytes, or None when it is absent or
+        larger; errors become entries."""
         real = self.resolve(host_path)
         if real is None:
             return None
@@ -276,14 +277,14 @@ class _Root:
             info = real.lstat()
             if not stat.S_ISREG(info.st_mode):
                 return None
-            if info.st_size > MAX_FILE_SIZE:
+            if info.st_size > limit:
                 self.errors.append(ErrorEntry(host_path, f"not read: {info.st_size:,} bytes, over "
-                                              f"the {MAX_FILE_SIZE:,}-byte limit",
+                                              f"the {limit:,}-byte limit",
                                               kind=ErrorKind.READ))  # fmt: skip
                 return None
             fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             with os.fdopen(fd, "rb") as handle:
-                data = handle.read(MAX_FILE_SIZE + 1)
+                data = handle.read(limit + 1)
         except OSError as exc:
             self.errors.append(
                 ErrorEntry(host_path, f"cannot read: {exc.strerror}", kind=ErrorKind.READ)
@@ -320,7 +321,7 @@ def read_host_files(root: Path) -> HostFilesResult:
             None,
             (ErrorEntry(str(root), "the root to audit is not a directory", kind=ErrorKind.READ),),
         )
-    fs = _Root(root)
+    fs = RootFS(root)
     users = _read_passwd(fs)
     groups = _read_group(fs)
     entries: list[_Entry] = []
@@ -390,7 +391,7 @@ class _Group:
     line: int
 
 
-def _read_passwd(fs: _Root) -> list[_User]:
+def _read_passwd(fs: RootFS) -> list[_User]:
     users: list[_User] = []
     for number, line in enumerate((fs.read("/etc/passwd") or "").splitlines(), start=1):
         parts = line.split(":")
@@ -399,7 +400,7 @@ def _read_passwd(fs: _Root) -> list[_User]:
     return users
 
 
-def _read_group(fs: _Root) -> list[_Group]:
+def _read_group(fs: RootFS) -> list[_Group]:
     groups: list[_Group] = []
     for number, line in enumerate((fs.read("/etc/group") or "").splitlines(), start=1):
         parts = line.split(":")
@@ -410,7 +411,7 @@ def _read_group(fs: _Root) -> list[_Group]:
 
 
 def _docker_group(
-    fs: _Root, users: Sequence[_User], groups: Sequence[_Group]
+    fs: RootFS, users: Sequence[_User], groups: Sequence[_Group]
 ) -> tuple[Located[str] | None, list[GroupMember]]:
     group = next((g for g in groups if g.name == "docker"), None)
     if group is None:
@@ -432,7 +433,7 @@ def _docker_group(
 
 
 def _stat_files(
-    fs: _Root,
+    fs: RootFS,
     settings: DaemonSettings,
     units: Sequence[str],
     users: Sequence[_User],
@@ -690,7 +691,7 @@ def parse_located_json(text: str) -> JsonNode:
     return result
 
 
-def _read_daemon_json(fs: _Root, path: str) -> tuple[list[_Entry], bool]:
+def _read_daemon_json(fs: RootFS, path: str) -> tuple[list[_Entry], bool]:
     text = fs.read(path)
     if text is None:
         return [], False
@@ -752,7 +753,7 @@ def _unit_lines(text: str) -> Iterator[tuple[int, str]]:
         yield first, " ".join(pending)
 
 
-def _unit_files(fs: _Root, unit: str) -> list[str]:
+def _unit_files(fs: RootFS, unit: str) -> list[str]:
     """The unit file and its drop-ins, in the order systemd reads them."""
     main = next((f"{d}/{unit}" for d in UNIT_DIRS if fs.resolve(f"{d}/{unit}") is not None), None)
     dropins: dict[str, str] = {}
@@ -764,7 +765,7 @@ def _unit_files(fs: _Root, unit: str) -> list[str]:
     return ([main] if main else []) + [dropins[name] for name in sorted(dropins)]
 
 
-def _read_units(fs: _Root) -> tuple[list[str], Located[str] | None, list[_Entry]]:
+def _read_units(fs: RootFS) -> tuple[list[str], Located[str] | None, list[_Entry]]:
     paths: list[str] = []
     exec_start: Located[str] | None = None
     entries: list[_Entry] = []
@@ -806,7 +807,7 @@ def _listen_stream_host(value: str) -> str | None:
     return None
 
 
-def _read_env_file(fs: _Root, path: str, names: Sequence[str]) -> list[_Entry]:
+def _read_env_file(fs: RootFS, path: str, names: Sequence[str]) -> list[_Entry]:
     text = fs.read(path)
     if text is None:
         return []
@@ -826,7 +827,7 @@ def _read_env_file(fs: _Root, path: str, names: Sequence[str]) -> list[_Entry]:
 # the running daemon ---------------------------------------------------------------------------
 
 
-def _read_running_dockerd(fs: _Root) -> tuple[int | None, list[_Entry]]:
+def _read_running_dockerd(fs: RootFS) -> tuple[int | None, list[_Entry]]:
     for name in fs.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -849,7 +850,7 @@ _SUDO_TAG = re.compile(r"^(?:NO)?(?:PASSWD|EXEC|SETENV|LOG_INPUT|LOG_OUTPUT|MAIL
 _RUNAS = re.compile(r"^\([^)]*\)\s*")
 
 
-def _read_sudoers(fs: _Root) -> list[SudoGrant]:
+def _read_sudoers(fs: RootFS) -> list[SudoGrant]:
     paths = ["/etc/sudoers"] + [
         f"/etc/sudoers.d/{n}" for n in fs.listdir("/etc/sudoers.d")
         if "." not in n and not n.endswith("~")
@@ -913,7 +914,7 @@ def _is_docker_command(command: str) -> bool:
 # registry credentials -------------------------------------------------------------------------
 
 
-def _read_registry_credentials(fs: _Root, users: Sequence[_User]) -> list[RegistryCredential]:
+def _read_registry_credentials(fs: RootFS, users: Sequence[_User]) -> list[RegistryCredential]:
     found: list[RegistryCredential] = []
     seen: set[str] = set()
     for user in users:
@@ -951,7 +952,7 @@ def _read_registry_credentials(fs: _Root, users: Sequence[_User]) -> list[Regist
 _AUDIT_PATH_FIELD = re.compile(r"-F\s*(?:path|dir)=(\S+)")
 
 
-def _read_audit_rules(fs: _Root) -> tuple[list[Located[str]], list[str]]:
+def _read_audit_rules(fs: RootFS) -> tuple[list[Located[str]], list[str]]:
     paths = [f"/etc/audit/rules.d/{n}" for n in fs.listdir("/etc/audit/rules.d")
              if n.endswith(".rules")]  # fmt: skip
     paths.append("/etc/audit/audit.rules")
@@ -974,7 +975,7 @@ def _read_audit_rules(fs: _Root) -> tuple[list[Located[str]], list[str]]:
 # partitions ---------------------------------------------------------------------------------
 
 
-def _data_root_mount(fs: _Root, data_root: str) -> tuple[Located[str] | None, list[str]]:
+def _data_root_mount(fs: RootFS, data_root: str) -> tuple[Located[str] | None, list[str]]:
     """The mount point holding the data root when it is not `/` itself (from fstab, and
     from the kernel's mount table when auditing the live root)."""
     read: list[str] = []

@@ -21,14 +21,13 @@ from __future__ import annotations
 import enum
 import os
 import re
-import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hullguard.model import ErrorEntry, ErrorKind, Location
-from hullguard.sources.host import _Root
+from hullguard.sources.host import RootFS
 from hullguard.versions.dpkg import DebianVersion
 from hullguard.versions.kernel import KernelRelease, debian_build_version
 
@@ -142,10 +141,10 @@ def read_host_packages(root: Path, daemon: DaemonState | None) -> HostPackagesRe
     if not root.is_dir():
         message = "not a directory: cannot read the host's packages"
         return HostPackagesResult(None, (ErrorEntry(str(root), message, kind=ErrorKind.READ),))
-    fs = _Root(root)
+    fs = RootFS(root)
     errors: list[ErrorEntry] = []
     distribution = _read_distribution(fs)
-    status_text = _read_bounded(fs, DPKG_STATUS, errors)
+    status_text = fs.read(DPKG_STATUS, limit=MAX_STATUS_SIZE)
     versions: list[ComponentVersion] = []
     kernel_packages: dict[str, ComponentVersion] = {}
     if status_text is not None:
@@ -176,31 +175,10 @@ def read_host_packages(root: Path, daemon: DaemonState | None) -> HostPackagesRe
     return HostPackagesResult(packages, tuple(errors))
 
 
-def _read_bounded(fs: _Root, host_path: str, errors: list[ErrorEntry]) -> str | None:
-    real = fs.resolve(host_path)
-    if real is None:
-        return None
-    try:
-        info = real.lstat()
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        if info.st_size > MAX_STATUS_SIZE:
-            limit = f"not read: {info.st_size:,} bytes, over the {MAX_STATUS_SIZE:,}-byte limit"
-            errors.append(ErrorEntry(host_path, limit, kind=ErrorKind.READ))
-            return None
-        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_STATUS_SIZE + 1)
-    except OSError as exc:
-        errors.append(ErrorEntry(host_path, f"cannot read: {exc.strerror}", kind=ErrorKind.READ))
-        return None
-    return data.decode("utf-8", errors="replace")
-
-
 # --- distribution ------------------------------------------------------------------------------
 
 
-def _read_distribution(fs: _Root) -> Distribution | None:
+def _read_distribution(fs: RootFS) -> Distribution | None:
     for path in OS_RELEASE:
         text = fs.read(path)
         if text is None:
@@ -282,7 +260,7 @@ def _kernel_source(source: str) -> str:
 # --- kernel ------------------------------------------------------------------------------------
 
 
-def _kernel_facts(fs: _Root, packages: Mapping[str, ComponentVersion]) -> list[ComponentVersion]:
+def _kernel_facts(fs: RootFS, packages: Mapping[str, ComponentVersion]) -> list[ComponentVersion]:
     """The running kernel (root `/`) or the newest installed one, with its package version."""
     if fs.live:
         uname = os.uname()
