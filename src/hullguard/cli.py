@@ -235,6 +235,57 @@ def host(
     sys.exit(report.exit_code())
 
 
+@cli.command()
+@click.argument("ref")
+@click.option(
+    "--docker-host",
+    metavar="URL",
+    help="The daemon that holds images named without a prefix. Default: DOCKER_HOST, else "
+    "the default socket.",
+)
+@_report_options
+def image(
+    ref: str,
+    docker_host: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    profile: str | None,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: str | None,
+    color: bool | None,
+) -> None:
+    """Audit a built image: its config and its files.
+
+    \b
+    REF is one of:
+      NAME[:TAG] or ID         an image the local daemon holds
+      docker-archive:FILE      `docker save` output
+      oci:DIR[:TAG]            an OCI image layout
+      dir:PATH                 an unpacked root filesystem
+      rootfs:FILE.tar          a packed root filesystem
+    Pulling from a registry is not supported yet."""
+    from hullguard.image.run import ImageRequest, inspect_image
+    from hullguard.render import render
+
+    config = _run_config(
+        config_path,
+        Path.cwd(),
+        fail_on=fail_on,
+        profile=profile,
+        select=select,
+        ignore=ignore,
+    )
+    request = ImageRequest(
+        ref=ref, docker_host=docker_host, config=config, baseline=_baseline(baseline)
+    )
+    report = inspect_image(request)
+    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    sys.exit(report.exit_code())
+
+
 def _run_config(
     config_path: str | None,
     search_from: Path,
