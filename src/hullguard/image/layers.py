@@ -7,6 +7,8 @@ bounded: a layer that decompresses beyond `LayerLimits.max_bytes`, or beyond
 `LayerLimits.max_ratio` times its compressed size once past `ratio_grace` bytes, is stopped (a
 decompression bomb); a truncated layer keeps what was read. Member names with `..` or absolute
 names are refused; links are recorded, never followed; device files are recorded, never read.
+Executables (ELF, PE, Mach-O) are streamed through `probe_go_buildinfo`, which keeps only the
+build information blob that the Go toolchain embeds, never the binary.
 
 `read_layer` turns one stream into a `LayerDiff`; `apply_layer` lays diffs one over another
 with the whiteouts (`.wh.<name>`, `.wh..wh..opq`) of the overlay filesystem.
@@ -36,6 +38,21 @@ OPAQUE_MARKER = ".wh..wh..opq"
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+GO_BUILDINFO_MAGIC = b"\xff Go buildinf:"
+GO_BUILDINFO_HEADER = 32
+GO_BUILDINFO_MAX = 1024 * 1024
+_GO_FLAG_INLINE = 0x2
+_EXECUTABLE_MAGICS = (
+    b"\x7fELF",
+    b"MZ",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+)
+_MORE = -1
+_INVALID = -2
 
 _TAR_TYPES = {
     tarfile.REGTYPE: FileType.REGULAR,
@@ -247,10 +264,15 @@ def _add_member(diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo) 
         linkname = member.linkname
     size = member.size if kind is FileType.REGULAR else 0
     content = None
+    go_buildinfo = None
     if kind is FileType.REGULAR and wants_content(path, size):
         extracted = tar.extractfile(member)
         if extracted is not None:
             content = extracted.read(size)
+    elif kind is FileType.REGULAR and member.mode & 0o111 and size > GO_BUILDINFO_HEADER:
+        extracted = tar.extractfile(member)
+        if extracted is not None:
+            go_buildinfo = probe_go_buildinfo(extracted)
     diff.files.append(
         ImageFile(
             path=path,
@@ -262,8 +284,81 @@ def _add_member(diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo) 
             layer=-1,
             linkname=linkname,
             content=content,
+            go_buildinfo=go_buildinfo,
         )
     )
+
+
+def probe_go_buildinfo(stream: IO[bytes]) -> bytes | None:
+    """The Go build information blob of an executable read as a stream, or None.
+
+    The blob starts with the 14-byte magic `\\xff Go buildinf:`, then one byte of pointer size
+    and one of flags, padded to a 32-byte header. With the inline flag (0x2, Go 1.18 on) two
+    strings follow, each a uvarint length then its bytes: the Go version and the module
+    information; the blob returned ends after them. Without it (the older pointer format) only
+    the header is returned. Only executables are searched, chunk by chunk, with at most
+    `GO_BUILDINFO_MAX` bytes held past a candidate magic; a magic that is not followed by a
+    plausible header (a string literal in a binary that reads build info) is passed over.
+    """
+    buffer = stream.read(READ_CHUNK)
+    if not buffer.startswith(_EXECUTABLE_MAGICS):
+        return None
+    eof = False
+    start = 0
+    while True:
+        at = buffer.find(GO_BUILDINFO_MAGIC, start)
+        if at < 0:
+            if eof:
+                return None
+            buffer = buffer[-(len(GO_BUILDINFO_MAGIC) - 1) :]
+            start = 0
+            chunk = stream.read(READ_CHUNK)
+            eof = not chunk
+            buffer += chunk
+            continue
+        buffer = buffer[at:]
+        end = _buildinfo_end(buffer)
+        while end == _MORE and not eof:
+            chunk = stream.read(READ_CHUNK)
+            eof = not chunk
+            buffer += chunk
+            end = _buildinfo_end(buffer)
+        if end >= 0:
+            return buffer[:end]
+        start = 1
+
+
+def _buildinfo_end(data: bytes) -> int:
+    """Where the build info blob at the start of `data` ends; `_MORE` when `data` is too short
+    to tell, `_INVALID` when it is not a build info header."""
+    if len(data) < GO_BUILDINFO_HEADER:
+        return _MORE
+    if data[len(GO_BUILDINFO_MAGIC)] not in (4, 8):
+        return _INVALID
+    if not data[len(GO_BUILDINFO_MAGIC) + 1] & _GO_FLAG_INLINE:
+        return GO_BUILDINFO_HEADER
+    position = GO_BUILDINFO_HEADER
+    for index in range(2):
+        length = 0
+        for shift in range(0, 70, 7):
+            if position >= len(data):
+                return _MORE
+            byte = data[position]
+            position += 1
+            length |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                break
+        else:
+            return _INVALID
+        end = position + length
+        if end > GO_BUILDINFO_MAX:
+            return _INVALID
+        if end > len(data):
+            return _MORE
+        if index == 0 and not data[position:end].startswith((b"go", b"devel")):
+            return _INVALID
+        position = end
+    return position
 
 
 def apply_layer(files: dict[str, ImageFile], diff: LayerDiff, index: int) -> list[str]:
@@ -297,7 +392,9 @@ def apply_layer(files: dict[str, ImageFile], diff: LayerDiff, index: int) -> lis
                 )
             elif target.type is FileType.REGULAR:
                 keep = target.content if wants_content(entry.path, target.size) else None
-                entry = replace(entry, size=target.size, content=keep)
+                entry = replace(
+                    entry, size=target.size, content=keep, go_buildinfo=target.go_buildinfo
+                )
         files[entry.path] = entry
     return problems
 

@@ -35,7 +35,9 @@ class FileType(enum.Enum):
 class ImageFile:
     """A file of the merged view. `path` is absolute and normalised (`/etc/passwd`); `mode`
     holds the permission bits with setuid, setgid and sticky; `layer` indexes
-    `ImageContents.layers`; `content` is set only where `wants_content` says so."""
+    `ImageContents.layers`; `content` is set only where `wants_content` says so;
+    `go_buildinfo` holds the Go build information blob (from the `\\xff Go buildinf:` magic
+    on) of an executable built by Go, captured while the layer was read, never the binary."""
 
     path: str
     type: FileType
@@ -46,6 +48,7 @@ class ImageFile:
     layer: int
     linkname: str | None = None
     content: bytes | None = None
+    go_buildinfo: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +76,43 @@ class ImageContents:
         return self.layers[file.layer] if 0 <= file.layer < len(self.layers) else None
 
 
+@dataclass(frozen=True, slots=True)
+class _ContentGroup:
+    max_bytes: int
+    paths: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def matches(self, path: str, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(path, p) for p in self.paths) or any(
+            fnmatch.fnmatchcase(name, n) for n in self.names
+        )
+
+
 @functools.cache
-def _content_patterns() -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _content_groups() -> tuple[_ContentGroup, ...]:
     table = load("image_content_paths")
-    return tuple(table["paths"]), tuple(table["names"])
+    groups = [_ContentGroup(MAX_CONTENT_BYTES, tuple(table["paths"]), tuple(table["names"]))]
+    for entry in table.get("limits", []):
+        groups.append(
+            _ContentGroup(
+                int(entry["max_bytes"]),
+                tuple(entry.get("paths", ())),
+                tuple(entry.get("names", ())),
+            )
+        )
+    return tuple(groups)
+
+
+def content_limit(path: str) -> int | None:
+    """The most bytes of this file the image sources keep, or None when they keep none:
+    1 MiB for the files the rules read, more for the package databases the inventory reads
+    (`[[limits]]` in the data table)."""
+    name = posixpath.basename(path)
+    limits = [g.max_bytes for g in _content_groups() if g.matches(path, name)]
+    return max(limits) if limits else None
 
 
 def wants_content(path: str, size: int) -> bool:
-    """Whether the image sources keep this file's bytes for the rules (small files only)."""
-    if size > MAX_CONTENT_BYTES:
-        return False
-    paths, names = _content_patterns()
-    name = posixpath.basename(path)
-    return any(fnmatch.fnmatchcase(path, p) for p in paths) or any(
-        fnmatch.fnmatchcase(name, n) for n in names
-    )
+    """Whether the image sources keep this file's bytes (files within their pattern's limit)."""
+    limit = content_limit(path)
+    return limit is not None and size <= limit
