@@ -42,15 +42,23 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_REPORT_OPTIONS = (
-    click.option(
+_REPORT_FORMATS = ("text", "json", "sarif")
+_SBOM_FORMATS = ("cyclonedx", "spdx-json")
+
+
+def _format_option(choices: Sequence[str], help: str = "Report format.") -> Callable[[_F], _F]:
+    return click.option(
         "--format",
         "fmt",
         default="text",
         show_default=True,
-        type=click.Choice(["text", "json", "sarif"]),
-        help="Report format.",
-    ),
+        type=click.Choice(list(choices)),
+        help=help,
+    )
+
+
+_REPORT_OPTIONS = (
+    _format_option(_REPORT_FORMATS),
     click.option(
         "-o",
         "--output",
@@ -96,6 +104,18 @@ def _report_options(command: _F) -> _F:
     """The options every command that makes a report takes: format, output, threshold, rule
     selection, configuration and baseline."""
     for option in reversed(_REPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _image_report_options(command: _F) -> _F:
+    """The report options, with the SBOM formats added to `--format`."""
+    image_format = _format_option(
+        _REPORT_FORMATS + _SBOM_FORMATS,
+        help="Report format, or an SBOM of the image's packages: cyclonedx (CycloneDX 1.6 "
+        "JSON) or spdx-json (SPDX 2.3 JSON).",
+    )
+    for option in reversed((image_format, *_REPORT_OPTIONS[1:])):
         command = option(command)
     return command
 
@@ -243,7 +263,7 @@ def host(
     help="The daemon that holds images named without a prefix. Default: DOCKER_HOST, else "
     "the default socket.",
 )
-@_report_options
+@_image_report_options
 def image(
     ref: str,
     docker_host: str | None,
@@ -266,8 +286,11 @@ def image(
       oci:DIR[:TAG]            an OCI image layout
       dir:PATH                 an unpacked root filesystem
       rootfs:FILE.tar          a packed root filesystem
-    Pulling from a registry is not supported yet."""
-    from hullguard.image.run import ImageRequest, inspect_image
+    Pulling from a registry is not supported yet.
+
+    With `--format cyclonedx` or `--format spdx-json` it writes an SBOM of the image's packages
+    instead of a report, and exits 0 (2 when the image cannot be read)."""
+    from hullguard.image.run import ImageRequest, image_sbom, inspect_image
     from hullguard.render import render
 
     config = _run_config(
@@ -281,6 +304,15 @@ def image(
     request = ImageRequest(
         ref=ref, docker_host=docker_host, config=config, baseline=_baseline(baseline)
     )
+    if fmt in _SBOM_FORMATS:
+        sbom = image_sbom(request, fmt)
+        for error in sbom.errors:
+            where = f"{error.path}: " if error.path else ""
+            click.echo(f"hullguard: {where}{error.message}", err=True)
+        if sbom.text is None:
+            sys.exit(EXIT_USAGE)
+        _emit(sbom.text, output)
+        sys.exit(EXIT_OK)
     report = inspect_image(request)
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())

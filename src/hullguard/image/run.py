@@ -8,7 +8,7 @@ from typing import Any
 from hullguard.config import Config
 from hullguard.engine import Unit, judge
 from hullguard.image.sources import IMAGE_KIND, open_image
-from hullguard.model import Report
+from hullguard.model import ErrorEntry, Report
 from hullguard.registry import IMAGE, IMAGE_FILES
 
 
@@ -37,3 +37,31 @@ def inspect_image(request: ImageRequest) -> Report:
         targets=list(result.targets),
         errors=list(result.errors),
     )
+
+
+SBOM_FORMATS = ("cyclonedx", "spdx-json")
+
+
+@dataclass(frozen=True)
+class SbomResult:
+    """The SBOM text, or None when the image could not be read; the errors met on the way."""
+
+    text: str | None
+    errors: tuple[ErrorEntry, ...]
+
+
+def image_sbom(request: ImageRequest, fmt: str) -> SbomResult:
+    """Read the image, take its package inventory and write it as an SBOM in `fmt`
+    (`cyclonedx` or `spdx-json`) instead of judging it."""
+    from hullguard.image.inventory import inventory  # type: ignore[import-not-found,unused-ignore]
+    from hullguard.image.sbom import cyclonedx_json, spdx_json
+
+    if fmt not in SBOM_FORMATS:
+        raise ValueError(f"not an SBOM format: {fmt!r}")
+    result = open_image(request.ref, docker_host=request.docker_host)
+    if result.contents is None:
+        return SbomResult(None, result.errors)
+    found, problems = inventory(result.contents)
+    write = cyclonedx_json if fmt == "cyclonedx" else spdx_json
+    text = write(request.ref, found, result.contents)
+    return SbomResult(text, result.errors + tuple(problems))
