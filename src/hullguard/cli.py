@@ -263,10 +263,27 @@ def host(
     help="The daemon that holds images named without a prefix. Default: DOCKER_HOST, else "
     "the default socket.",
 )
+@click.option(
+    "--platform",
+    "platform_text",
+    metavar="OS/ARCH[/VARIANT]",
+    help="The image to read from a multi-platform index in a registry. Default: linux and "
+    "this machine's architecture (amd64 or arm64), else linux/amd64.",
+)
+@click.option(
+    "--insecure-registry",
+    "insecure_registries",
+    metavar="HOST:PORT",
+    multiple=True,
+    help="A registry reached over plain HTTP instead of HTTPS; allowed on loopback only. "
+    "Repeatable.",
+)
 @_image_report_options
 def image(
     ref: str,
     docker_host: str | None,
+    platform_text: str | None,
+    insecure_registries: tuple[str, ...],
     fmt: str,
     output: str | None,
     fail_on: str | None,
@@ -286,10 +303,12 @@ def image(
       oci:DIR[:TAG]            an OCI image layout
       dir:PATH                 an unpacked root filesystem
       rootfs:FILE.tar          a packed root filesystem
-    Pulling from a registry is not supported yet.
+      registry:NAME[:TAG]      pulled from an OCI registry (so is a NAME the daemon does
+                               not know); credentials from ~/.docker/config.json
 
     With `--format cyclonedx` or `--format spdx-json` it writes an SBOM of the image's packages
     instead of a report, and exits 0 (2 when the image cannot be read)."""
+    from hullguard.image.registry import RegistryOptions, is_loopback, parse_platform
     from hullguard.image.run import ImageRequest, image_sbom, inspect_image
     from hullguard.render import render
 
@@ -301,8 +320,26 @@ def image(
         select=select,
         ignore=ignore,
     )
+    try:
+        platform = parse_platform(platform_text) if platform_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--platform") from None
+    for insecure in insecure_registries:
+        host = insecure[1:].partition("]")[0] if insecure.startswith("[") else insecure
+        if not is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host):
+            raise click.BadParameter(
+                f"{insecure}: plain HTTP is allowed only to registries on loopback "
+                "(127.0.0.1, ::1, localhost)",
+                param_hint="--insecure-registry",
+            )
     request = ImageRequest(
-        ref=ref, docker_host=docker_host, config=config, baseline=_baseline(baseline)
+        ref=ref,
+        docker_host=docker_host,
+        config=config,
+        baseline=_baseline(baseline),
+        registry=RegistryOptions(
+            platform=platform, insecure_registries=frozenset(insecure_registries)
+        ),
     )
     if fmt in _SBOM_FORMATS:
         sbom = image_sbom(request, fmt)

@@ -14,7 +14,7 @@ import pytest
 
 from hullguard.image.model import FileType
 from hullguard.image.run import ImageRequest, inspect_image
-from hullguard.image.sources import REGISTRY_NOT_SUPPORTED, open_image
+from hullguard.image.sources import open_image
 from hullguard.model import ErrorKind, Location, TargetStatus
 from tests.image.test_layers import directory, file, layer_tar
 
@@ -242,10 +242,11 @@ def test_a_rootfs_tar_and_a_directory_have_files_and_no_config(tmp_path: Path) -
     assert files["/etc/mtab"].linkname == "/proc/self/mounts"
 
 
-def test_registry_references_are_not_supported_yet() -> None:
-    result = open_image("registry:docker.io/library/alpine:3.20")
+def test_a_registry_reference_that_is_not_one_is_an_error() -> None:
+    result = open_image("registry:Not/A/Valid/Ref")
     assert result.contents is None
-    assert REGISTRY_NOT_SUPPORTED in result.errors[0].message
+    assert "not an image reference" in result.errors[0].message
+    assert result.errors[0].kind is ErrorKind.READ
 
 
 @pytest.mark.parametrize("user, expect_root", [("", True), ("1000", False)])

@@ -117,8 +117,10 @@ def test_inspect_image_reports_root_only_for_the_image_without_user(
 
 
 def test_a_name_the_daemon_does_not_know(docker_daemon: DockerDaemon) -> None:
-    result = open_image("hg-absent:9", docker_host=docker_daemon.host)
+    ref = "127.0.0.1:1/hg-absent:9"  # falls back to a registry that is not there
+    result = open_image(ref, docker_host=docker_daemon.host)
     assert result.contents is None
     assert len(result.errors) == 1
-    assert "pulling from a registry is not supported yet" in result.errors[0].message
-    assert replace(result.targets[0], note=None).path == "hg-absent:9"
+    assert f"no image `{ref}` on the daemon" in result.errors[0].message
+    assert "from a registry: cannot reach 127.0.0.1:1" in result.errors[0].message
+    assert replace(result.targets[0], note=None).path == ref

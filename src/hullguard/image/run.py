@@ -7,6 +7,7 @@ from typing import Any
 
 from hullguard.config import Config
 from hullguard.engine import Unit, judge
+from hullguard.image.registry import RegistryOptions
 from hullguard.image.sources import IMAGE_KIND, open_image
 from hullguard.model import ErrorEntry, Report
 from hullguard.registry import IMAGE, IMAGE_FILES
@@ -18,12 +19,13 @@ class ImageRequest:
     docker_host: str | None = None
     config: Config = field(default_factory=Config)
     baseline: frozenset[str] = frozenset()
+    registry: RegistryOptions = field(default_factory=RegistryOptions)
 
 
 def inspect_image(request: ImageRequest) -> Report:
     """Read the image and judge it: its config as an ImageSpec, its merged files as
     ImageContents. An image that cannot be read is an unreadable target of the report."""
-    result = open_image(request.ref, docker_host=request.docker_host)
+    result = open_image(request.ref, docker_host=request.docker_host, registry=request.registry)
     models: list[tuple[str, Any]] = []
     if result.spec is not None:
         models.append((IMAGE, result.spec))
@@ -58,7 +60,7 @@ def image_sbom(request: ImageRequest, fmt: str) -> SbomResult:
 
     if fmt not in SBOM_FORMATS:
         raise ValueError(f"not an SBOM format: {fmt!r}")
-    result = open_image(request.ref, docker_host=request.docker_host)
+    result = open_image(request.ref, docker_host=request.docker_host, registry=request.registry)
     if result.contents is None:
         return SbomResult(None, result.errors)
     found, problems = inventory(result.contents)

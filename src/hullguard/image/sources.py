@@ -3,8 +3,9 @@
 REF is `docker-archive:FILE` (`docker save` output, the classic `manifest.json` layout or the
 OCI layout newer engines write), `oci:DIR[:TAG]` (an OCI image layout), `dir:PATH` (an unpacked
 root filesystem), `rootfs:FILE.tar` (one packed root filesystem), or a name the local daemon
-knows (its `docker save` stream, read through the Engine API). Pulling from a registry is not
-supported yet: a `registry:` reference or a name the daemon does not know is an error saying so.
+knows (its `docker save` stream, read through the Engine API), or `registry:REF` (pulled from an
+OCI registry, `registry.RegistryClient`); a plain reference the daemon does not know (or no
+daemon at all) falls back to the registry.
 
 Everything is read as a stream: archives with `tarfile` mode `r|*`, layers with
 `layers.read_layer`. Blobs named by digest are checked against it; a mismatch is an error and the
@@ -42,11 +43,11 @@ from hullguard.image.model import (
     Layer,
     wants_content,
 )
+from hullguard.image.registry import RegistryClient, RegistryError, RegistryOptions
 from hullguard.model import ErrorEntry, ErrorKind, Location, Target, TargetStatus
 from hullguard.spec import ImageSpec
 
 IMAGE_KIND = "image"  # Target.kind and Unit.kind of an image
-REGISTRY_NOT_SUPPORTED = "pulling from a registry is not supported yet"
 NO_CONFIG_NOTE = (
     "an unpacked root filesystem has no image config: its files are audited, "
     "the config rules (user, ports, healthcheck) are not run"
@@ -74,6 +75,10 @@ class ImageUnreadable(Exception):
     """The image cannot be read at all; the message says why."""
 
 
+class _NotOnDaemon(ImageUnreadable):
+    """The daemon does not have the image, or cannot be reached: the registry is tried."""
+
+
 @dataclass
 class _Read:
     """An image read so far: its config (None without one), layers lowest first, problems."""
@@ -86,10 +91,15 @@ class _Read:
 
 
 def open_image(
-    ref: str, *, docker_host: str | None = None, limits: LayerLimits | None = None
+    ref: str,
+    *,
+    docker_host: str | None = None,
+    limits: LayerLimits | None = None,
+    registry: RegistryOptions | None = None,
 ) -> ImageResult:
     """Read the image REF names; never raises."""
     limits = limits or LayerLimits()
+    registry = registry or RegistryOptions()
     kind, _, rest = ref.partition(":")
     try:
         match kind:
@@ -102,9 +112,9 @@ def open_image(
             case "rootfs":
                 read = _from_rootfs_tar(Path(rest), limits)
             case "registry":
-                raise ImageUnreadable(f"`{rest}`: {REGISTRY_NOT_SUPPORTED}")
+                read = _from_registry(rest, registry, limits)
             case _:
-                read = _from_daemon(ref, docker_host, limits)
+                read = _from_daemon_or_registry(ref, docker_host, registry, limits)
     except ImageUnreadable as exc:
         message = str(exc)
         return ImageResult(
@@ -558,17 +568,14 @@ def _from_daemon(name: str, docker_host: str | None, limits: LayerLimits) -> _Re
         )
     except Exception as exc:  # the SDK wraps every failure to connect differently
         problem = _connection_problem(exc, endpoint, 60)
-        raise ImageUnreadable(f"{problem}; {REGISTRY_NOT_SUPPORTED}") from None
+        raise _NotOnDaemon(problem) from None
     try:
         try:
             client.inspect_image(name)
         except docker.errors.NotFound:
-            raise ImageUnreadable(
-                f"no image `{name}` on the daemon at {endpoint}, and {REGISTRY_NOT_SUPPORTED}"
-            ) from None
+            raise _NotOnDaemon(f"no image `{name}` on the daemon at {endpoint}") from None
         except Exception as exc:
-            problem = _connection_problem(exc, endpoint, 60)
-            raise ImageUnreadable(f"{problem}; {REGISTRY_NOT_SUPPORTED}") from None
+            raise _NotOnDaemon(_connection_problem(exc, endpoint, 60)) from None
         try:
             stream = _ChunkStream(iter(client.get_image(name, chunk_size=READ_CHUNK)))
             return _read_archive(stream, limits)
@@ -578,3 +585,49 @@ def _from_daemon(name: str, docker_host: str | None, limits: LayerLimits) -> _Re
             raise ImageUnreadable(f"exporting `{name}` from {endpoint} failed: {exc}") from None
     finally:
         client.close()
+
+
+# --- registries --------------------------------------------------------------------------------
+
+
+def _from_daemon_or_registry(
+    ref: str, docker_host: str | None, options: RegistryOptions, limits: LayerLimits
+) -> _Read:
+    """The daemon's image, else (not there, or no daemon) the registry's."""
+    try:
+        return _from_daemon(ref, docker_host, limits)
+    except _NotOnDaemon as exc:
+        daemon_problem = str(exc)
+    try:
+        read = _from_registry(ref, options, limits)
+    except ImageUnreadable as exc:
+        raise ImageUnreadable(f"{daemon_problem}; from a registry: {exc}") from None
+    pulled = f"not on the daemon ({daemon_problem}): pulled from the registry"
+    read.note = f"{pulled}; {read.note}" if read.note else pulled
+    return read
+
+
+def _from_registry(text: str, options: RegistryOptions, limits: LayerLimits) -> _Read:
+    """The image from its registry: manifest and config checked by the client, layers streamed
+    from the responses into `read_layer` and checked against their digests."""
+    try:
+        with RegistryClient.for_ref(text, options) as client:
+            pulled = client.pull()
+            diffs: list[LayerDiff] = []
+            sizes: list[int] = []
+            problems: list[str] = []
+            for digest, size in pulled.layers:
+                try:
+                    with client.open_blob(digest, size) as stream:
+                        diff = read_layer(stream, digest=digest, limits=limits)
+                except RegistryError as exc:
+                    problems.append(str(exc))
+                    diff = LayerDiff(digest=digest)
+                else:
+                    if not diff.problems:
+                        _check_digest(diff, digest, problems)
+                diffs.append(diff)
+                sizes.append(diff.raw_size)
+    except RegistryError as exc:
+        raise ImageUnreadable(str(exc)) from None
+    return _Read(pulled.config, diffs, sizes, problems, pulled.note)
