@@ -12,6 +12,7 @@ import enum
 import fnmatch
 import functools
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -76,16 +77,33 @@ class ImageContents:
         return self.layers[file.layer] if 0 <= file.layer < len(self.layers) else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _ContentGroup:
     max_bytes: int
     paths: tuple[str, ...]
     names: tuple[str, ...]
 
+    @functools.cached_property
+    def _path_pattern(self) -> re.Pattern[str] | None:
+        return _union(self.paths)
+
+    @functools.cached_property
+    def _name_pattern(self) -> re.Pattern[str] | None:
+        return _union(self.names)
+
     def matches(self, path: str, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(path, p) for p in self.paths) or any(
-            fnmatch.fnmatchcase(name, n) for n in self.names
+        by_path, by_name = self._path_pattern, self._name_pattern
+        return bool(
+            (by_path is not None and by_path.match(path))
+            or (by_name is not None and by_name.match(name))
         )
+
+
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The shell patterns as one regular expression: one match per file, not one per pattern."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 @functools.cache
