@@ -281,3 +281,23 @@ def test_inspect_image_reports_an_image_running_as_root(
         ]
     else:
         assert root == []
+
+
+def test_dir_source_keeps_a_large_package_database_whole(tmp_path: Path) -> None:
+    from hullguard.image.inventory import inventory
+
+    status = tmp_path / "var" / "lib" / "dpkg" / "status"
+    status.parent.mkdir(parents=True)
+    paragraphs = [
+        f"Package: pkg{i}\nStatus: install ok installed\nArchitecture: amd64\n"
+        f"Version: 1.0.{i}-1\nDescription: {'x' * 200}\n"
+        for i in range(8000)
+    ]
+    status.write_text("\n".join(paragraphs))
+    assert status.stat().st_size > 1024 * 1024
+    result = open_image(f"dir:{tmp_path}")
+    assert result.contents is not None
+    found, errors = inventory(result.contents)
+    assert errors == []
+    assert len(found.packages) == 8000
+    assert found.packages[-1].version == "1.0.7999-1"

@@ -28,15 +28,16 @@ from typing import IO, Any
 
 from hullguard.image.config import image_spec_from_config
 from hullguard.image.layers import (
+    GO_BUILDINFO_HEADER,
     READ_CHUNK,
     LayerDiff,
     LayerLimits,
     merge_layers,
     normalise_member,
+    probe_go_buildinfo,
     read_layer,
 )
 from hullguard.image.model import (
-    MAX_CONTENT_BYTES,
     FileType,
     ImageContents,
     ImageFile,
@@ -462,9 +463,11 @@ def _from_directory(ref: str, root: Path) -> ImageResult:
         size = info.st_size if kind is FileType.REGULAR else 0
         total += size
         linkname = os.readlink(entry.path) if kind is FileType.SYMLINK else None
-        content = None
+        content = go_buildinfo = None
         if kind is FileType.REGULAR and wants_content(relative, size):
-            content = _read_small(entry.path, problems, relative)
+            content = _read_file(entry.path, problems, relative, size)
+        elif kind is FileType.REGULAR and info.st_mode & 0o111 and size > GO_BUILDINFO_HEADER:
+            go_buildinfo = _probe_file(entry.path, problems, relative)
         files[relative] = ImageFile(
             relative,
             kind,
@@ -475,6 +478,7 @@ def _from_directory(ref: str, root: Path) -> ImageResult:
             0,
             linkname,
             content,
+            go_buildinfo=go_buildinfo,
         )
     contents = ImageContents(
         ref=ref,
@@ -514,11 +518,26 @@ def _file_type(mode: int) -> FileType | None:
     return None
 
 
-def _read_small(path: str, problems: list[str], shown: str) -> bytes | None:
+def _open_file(path: str) -> IO[bytes]:
+    """A regular file of the tree, never through a link."""
+    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb")
+
+
+def _read_file(path: str, problems: list[str], shown: str, size: int) -> bytes | None:
+    """The bytes the rules and the inventory read (`wants_content` already bounded `size`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read(MAX_CONTENT_BYTES + 1)[:MAX_CONTENT_BYTES]
+        with _open_file(path) as handle:
+            return handle.read(size)
+    except OSError as exc:
+        problems.append(f"{shown}: {exc.strerror or exc}")
+        return None
+
+
+def _probe_file(path: str, problems: list[str], shown: str) -> bytes | None:
+    """The Go build information of an executable of the tree, streamed as for a layer."""
+    try:
+        with _open_file(path) as handle:
+            return probe_go_buildinfo(handle)
     except OSError as exc:
         problems.append(f"{shown}: {exc.strerror or exc}")
         return None
