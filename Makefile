@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/bench_runtime.py
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_host.py
+	$(BIN)/python bench/bench_image.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
