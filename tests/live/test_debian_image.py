@@ -2,10 +2,12 @@
 
 The root filesystem comes from `debootstrap` (tests/live/images.py, cached between sessions);
 the image is that tree imported into the private test daemon, saved with `docker save`, and
-copied to an OCI layout with skopeo. Every source kind (daemon, docker-archive, OCI layout,
-`dir:`, `rootfs:` tar) must give the files of the tree as `lstat` sees them (paths, types,
-modes, owners, sizes), the config user of the image where there is a config, and, once the
-inventory reader exists, the packages and versions `dpkg-query -W` lists for the same tree.
+copied to an OCI layout with skopeo, and that layout pushed with skopeo to a real
+docker-registry on loopback (tests/live/registry.py). Every source kind (daemon, docker-archive,
+OCI layout, registry, `dir:`, `rootfs:` tar) must give the files of the tree as `lstat` sees
+them (paths, types, modes, owners, sizes), the config user of the image where there is a
+config, and, once the inventory reader exists, the packages and versions `dpkg-query -W` lists
+for the same tree.
 """
 
 from __future__ import annotations
@@ -19,17 +21,20 @@ from types import ModuleType
 import pytest
 
 from hullguard.image.model import FileType, ImageFile
+from hullguard.image.registry import RegistryOptions
 from hullguard.image.sources import NO_CONFIG_NOTE, ImageResult, open_image
 from tests.live import images
 from tests.live.conftest import unavailable
 from tests.live.conftest_images import debian_image, debian_rootfs
+from tests.live.registry import Registry, insecure, registry
 
-__all__ = ["debian_image", "debian_rootfs"]  # the fixtures this module uses
+__all__ = ["debian_image", "debian_rootfs", "registry"]  # the fixtures this module uses
 
 pytestmark = pytest.mark.live
 
-KINDS = ["daemon", "docker-archive", "oci", "dir", "rootfs"]
-WITH_CONFIG = {"daemon", "docker-archive", "oci"}
+KINDS = ["daemon", "docker-archive", "oci", "registry", "dir", "rootfs"]
+WITH_CONFIG = {"daemon", "docker-archive", "oci", "registry"}
+REGISTRY_NAME = "debian:bookworm"  # the repository and tag pushed to the loopback registry
 
 Entry = tuple[str, int, int, int, int]  # type, mode, uid, gid, size
 
@@ -75,7 +80,7 @@ def source(
 ) -> tuple[str, str, ImageResult]:
     """(kind, ref, what `open_image` read) for each source kind available here."""
     kind = str(request.param)
-    host = None
+    host, options = None, None
     if kind == "dir":
         ref = f"dir:{debian_rootfs.rootfs}"
     elif kind == "rootfs":
@@ -86,11 +91,22 @@ def source(
             ref, host = image.tag, request.getfixturevalue("docker_daemon").host
         elif kind == "docker-archive":
             ref = f"docker-archive:{image.archive}"
+        elif kind == "registry":
+            ref, options = _pushed(image, request.getfixturevalue("registry"))
         elif image.oci_ref is None:
             unavailable(f"no OCI layout of the Debian image: {image.oci_missing}")
         else:
             ref = image.oci_ref
-    return kind, ref, open_image(ref, docker_host=host)
+    return kind, ref, open_image(ref, docker_host=host, registry=options)
+
+
+def _pushed(image: images.DebianImage, registry: Registry) -> tuple[str, RegistryOptions]:
+    """Push the cached OCI layout (the `docker save` archive without skopeo's layout) to the
+    loopback registry: `registry:127.0.0.1:PORT/debian:bookworm` and the options to read it."""
+    source = image.oci_ref or f"docker-archive:{image.archive}"
+    pushed = registry.push(source, REGISTRY_NAME)
+    assert pushed == f"127.0.0.1:{registry.port}/{REGISTRY_NAME}"
+    return f"registry:{pushed}", insecure(registry)
 
 
 def test_every_source_gives_the_files_of_the_tree(

@@ -16,13 +16,8 @@ import hashlib
 import http.server
 import io
 import json
-import shutil
-import socket
-import subprocess
 import tarfile
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,127 +28,13 @@ from hullguard.cli import cli
 from hullguard.image.registry import RegistryOptions, host_platform, parse_platform
 from hullguard.image.sources import open_image
 from hullguard.model import ErrorKind
-from tests.live.conftest import unavailable
 from tests.live.daemon import DockerDaemon
+from tests.live.registry import HTPASSWD, Registry, insecure, registry, start_registry
 from tests.live.test_image_sources import _comparable, images  # noqa: F401
 
+__all__ = ["registry"]  # the shared fixture this module uses
+
 pytestmark = pytest.mark.live
-
-REGISTRY = Path("/usr/bin/docker-registry")
-SKOPEO = shutil.which("skopeo")
-HTPASSWD = shutil.which("htpasswd")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Registry:
-    def __init__(self, root: Path, auth: tuple[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.host = f"127.0.0.1:{self.port}"
-        config = [
-            "version: 0.1",
-            "log:",
-            "  level: warn",
-            "storage:",
-            "  filesystem:",
-            f"    rootdirectory: {root / 'data'}",
-            "http:",
-            f"  addr: {self.host}",
-            "  secret: hullguard-test",
-        ]
-        if auth is not None:
-            hashed = subprocess.run(
-                [str(HTPASSWD), "-Bbn", auth[0], auth[1]],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            (root / "htpasswd").write_text(hashed + "\n", encoding="utf-8")
-            config += [
-                "auth:",
-                "  htpasswd:",
-                "    realm: hullguard-test",
-                f"    path: {root / 'htpasswd'}",
-            ]
-        (root / "config.yml").write_text("\n".join(config) + "\n", encoding="utf-8")
-        self.log = (root / "registry.log").open("wb")
-        self.process = subprocess.Popen(
-            [str(REGISTRY), "serve", str(root / "config.yml")],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.root = root
-
-    def wait(self) -> str:
-        """'' once /v2/ answers, else the reason it does not."""
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                urllib.request.urlopen(f"http://{self.host}/v2/", timeout=2).close()
-                return ""
-            except urllib.error.HTTPError:
-                return ""  # 401 from an auth registry: it is up
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        return (
-            "docker-registry did not start: "
-            + (self.root / "registry.log").read_text(errors="replace")[-2000:]
-        )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-    def push(self, source: str, name: str, *extra: str) -> str:
-        ref = f"{self.host}/{name}"
-        result = subprocess.run(
-            [str(SKOPEO), "copy", "--dest-tls-verify=false", *extra, source, f"docker://{ref}"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return ref
-
-
-def _start(root: Path, auth: tuple[str, str] | None = None) -> Registry:
-    if not REGISTRY.is_file():
-        unavailable(f"{REGISTRY} is absent: install Debian's docker-registry")
-    if SKOPEO is None:
-        unavailable("skopeo is absent: install Debian's skopeo")
-    registry = Registry(root, auth)
-    reason = registry.wait()
-    if reason:
-        unavailable(reason)
-    return registry
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    started = _start(tmp_path_factory.mktemp("registry"))
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
-def _insecure(registry: Registry, **more: object) -> RegistryOptions:
-    return RegistryOptions(insecure_registries=frozenset({registry.host}), **more)  # type: ignore[arg-type]
 
 
 # --- images from the daemon --------------------------------------------------------------------
@@ -169,7 +50,7 @@ def test_registry_gives_the_same_image_as_the_archive(
     pushed = registry.push(f"docker-archive:{images[tag]}", tag.replace("hg-", "saved/"))
     archive_ref = f"docker-archive:{images[tag]}"
     from_archive = open_image(archive_ref)
-    from_registry = open_image(f"registry:{pushed}", registry=_insecure(registry))
+    from_registry = open_image(f"registry:{pushed}", registry=insecure(registry))
     assert from_registry.errors == ()
     assert _comparable(from_registry, f"registry:{pushed}") == _comparable(
         from_archive, archive_ref
@@ -177,7 +58,7 @@ def test_registry_gives_the_same_image_as_the_archive(
     assert from_registry.contents is not None
     assert len(from_registry.contents.layers) == len(from_archive.contents.layers)  # type: ignore[union-attr]
     # A plain reference the daemon does not know falls back to the registry.
-    fallback = open_image(pushed, docker_host=docker_daemon.host, registry=_insecure(registry))
+    fallback = open_image(pushed, docker_host=docker_daemon.host, registry=insecure(registry))
     assert fallback.errors == ()
     assert fallback.targets[0].note is not None
     assert "pulled from the registry" in fallback.targets[0].note
@@ -303,19 +184,19 @@ def test_a_multi_platform_index_is_resolved_by_platform(registry: Registry, tmp_
         ("linux/amd64", "amd64"),
     ]:
         result = open_image(
-            f"registry:{pushed}", registry=_insecure(registry, platform=parse_platform(wanted))
+            f"registry:{pushed}", registry=insecure(registry, platform=parse_platform(wanted))
         )
         assert result.errors == (), wanted
         assert result.contents is not None and result.spec is not None
         assert [f for f in result.contents.files if f.startswith("/arch")] == [f"/arch-{arch}"]
         assert [(e.name, e.value) for e in result.spec.env] == [("ARCH", arch)]
         assert result.targets[0].note is not None and wanted in result.targets[0].note
-    default = open_image(f"registry:{pushed}", registry=_insecure(registry))
+    default = open_image(f"registry:{pushed}", registry=insecure(registry))
     assert default.contents is not None
     wanted_arch = host_platform().architecture
     assert f"/arch-{wanted_arch}" in default.contents.files
     missing = open_image(
-        f"registry:{pushed}", registry=_insecure(registry, platform=parse_platform("linux/s390x"))
+        f"registry:{pushed}", registry=insecure(registry, platform=parse_platform("linux/s390x"))
     )
     assert missing.contents is None
     message = missing.errors[0].message
@@ -324,7 +205,7 @@ def test_a_multi_platform_index_is_resolved_by_platform(registry: Registry, tmp_
     # By digest: the index itself, checked against the digest.
     digest = json.loads((tmp_path / "layout" / "index.json").read_text())["manifests"][0]["digest"]
     name = pushed.rsplit(":", 1)[0]
-    by_digest = open_image(f"registry:{name}@{digest}", registry=_insecure(registry))
+    by_digest = open_image(f"registry:{name}@{digest}", registry=insecure(registry))
     assert by_digest.errors == ()
 
 
@@ -336,7 +217,7 @@ def test_basic_auth_with_docker_config_credentials(tmp_path: Path) -> None:
         pytest.skip("htpasswd (apache2-utils) is absent: no bcrypt htpasswd file to write")
     auth = ("hg-user", "hg-secret")
     (tmp_path / "auth-registry").mkdir()
-    registry = _start(tmp_path / "auth-registry", auth)
+    registry = start_registry(tmp_path / "auth-registry", auth)
     try:
         layout = tmp_path / "layout"
         _multi_arch_layout(layout)
@@ -348,7 +229,7 @@ def test_basic_auth_with_docker_config_credentials(tmp_path: Path) -> None:
         )
         no_config = tmp_path / "none.json"
         anonymous = open_image(
-            f"registry:{pushed}", registry=_insecure(registry, docker_config=no_config)
+            f"registry:{pushed}", registry=insecure(registry, docker_config=no_config)
         )
         assert anonymous.contents is None
         assert "docker login" in anonymous.errors[0].message
@@ -359,7 +240,7 @@ def test_basic_auth_with_docker_config_credentials(tmp_path: Path) -> None:
         config = tmp_path / "config.json"
         config.write_text(json.dumps({"auths": {f"http://{registry.host}": {"auth": token}}}))
         logged_in = open_image(
-            f"registry:{pushed}", registry=_insecure(registry, docker_config=config)
+            f"registry:{pushed}", registry=insecure(registry, docker_config=config)
         )
         assert logged_in.errors == ()
         assert logged_in.contents is not None
@@ -370,7 +251,7 @@ def test_basic_auth_with_docker_config_credentials(tmp_path: Path) -> None:
         )
         assert (
             open_image(
-                f"registry:{pushed}", registry=_insecure(registry, docker_config=fields)
+                f"registry:{pushed}", registry=insecure(registry, docker_config=fields)
             ).errors
             == ()
         )
@@ -379,12 +260,12 @@ def test_basic_auth_with_docker_config_credentials(tmp_path: Path) -> None:
         wrong.write_text(
             json.dumps({"auths": {registry.host: {"username": auth[0], "password": "nope"}}})
         )
-        denied = open_image(f"registry:{pushed}", registry=_insecure(registry, docker_config=wrong))
+        denied = open_image(f"registry:{pushed}", registry=insecure(registry, docker_config=wrong))
         assert denied.contents is None and "401" in denied.errors[0].message
 
         helper = tmp_path / "helper.json"
         helper.write_text(json.dumps({"credsStore": "desktop"}))
-        noted = open_image(f"registry:{pushed}", registry=_insecure(registry, docker_config=helper))
+        noted = open_image(f"registry:{pushed}", registry=insecure(registry, docker_config=helper))
         assert "not supported" in noted.errors[0].message
         assert "docker-credential-desktop" in noted.errors[0].message
     finally:
