@@ -11,8 +11,8 @@ could be read from it is kept.
   distroless `/var/lib/dpkg/status.d/*` (one paragraph a file, no Status field).
 - apk: `/lib/apk/db/installed` (paragraphs of `X:value` lines: `P` name, `V` version, `A`
   architecture, `o` origin, `L` license).
-- rpm: `rpmdb.sqlite` (table `Packages`, one header blob a row); the BerkeleyDB `Packages` of
-  older releases is reported as not read.
+- rpm: `rpmdb.sqlite` (table `Packages`, one header blob a row); without it, the BerkeleyDB
+  hash `Packages` of older releases (CentOS/RHEL 7 and 8, Amazon Linux 2), read by `bdb`.
 - Python: `*.dist-info/METADATA`, `*.egg-info/PKG-INFO` (core metadata headers).
 - Node: `node_modules/<name>/package.json` and `node_modules/@scope/<name>/package.json`.
 - Go: the build information captured from executables (the inline format of Go 1.18 on).
@@ -25,11 +25,12 @@ import posixpath
 import re
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from email.parser import BytesHeaderParser
 
 from packageurl import PackageURL
 
+from hullguard.image.bdb import BerkeleyDBError, read_hash_database
 from hullguard.image.model import FileType, ImageContents, ImageFile
 from hullguard.image.packages import Ecosystem, Inventory, OperatingSystem, Package
 from hullguard.model import ErrorEntry, ErrorKind
@@ -410,12 +411,37 @@ def _rpm(contents: ImageContents, os: OperatingSystem | None, errors: _Errors) -
             continue
         found_sqlite = True
         yield from _rpm_sqlite(found[0], found[1], path, os, errors)
-    berkeley = _resolve(contents, RPM_BERKELEY)
-    if not found_sqlite and berkeley is not None and berkeley.type is FileType.REGULAR:
-        errors.add(
-            RPM_BERKELEY,
-            "not read: the BerkeleyDB rpm database of older releases is not supported yet",
-        )
+    if found_sqlite:
+        return
+    berkeley = _content(contents, RPM_BERKELEY)
+    if berkeley is None:
+        _unkept(contents, RPM_BERKELEY, errors)
+        return
+    yield from _rpm_berkeley(berkeley[0], berkeley[1], RPM_BERKELEY, os, errors)
+
+
+def _rpm_berkeley(
+    file: ImageFile, data: bytes, path: str, os: OperatingSystem | None, errors: _Errors
+) -> Iterator[Package]:
+    """The BerkeleyDB hash `Packages` of older releases: keys are header numbers (4 bytes in
+    the database's byte order), values header blobs; key 0 holds a counter, not a header."""
+    try:
+        database = read_hash_database(data)
+    except BerkeleyDBError as exc:
+        errors.add(path, f"not read: not a BerkeleyDB hash rpm database: {exc}")
+        return
+    for problem in database.problems:
+        errors.add(path, f"damaged BerkeleyDB rpm database: {problem}")
+    rows: list[tuple[int, bytes]] = []
+    for key, value in database.pairs:
+        if len(key) != 4:
+            errors.add(path, f"a record whose key is {len(key)} bytes, not a header number")
+            continue
+        number = int.from_bytes(key, database.byteorder)
+        if number != 0:
+            rows.append((number, value))
+    rows.sort(key=lambda row: row[0])
+    yield from _rpm_headers(file, path, os, errors, rows)
 
 
 def _rpm_sqlite(
@@ -439,6 +465,17 @@ def _rpm_sqlite(
         return
     finally:
         connection.close()
+    yield from _rpm_headers(file, path, os, errors, rows)
+
+
+def _rpm_headers(
+    file: ImageFile,
+    path: str,
+    os: OperatingSystem | None,
+    errors: _Errors,
+    rows: Sequence[tuple[object, object]],
+) -> Iterator[Package]:
+    """The packages of (header number, header blob) rows, whichever database held them."""
     namespace = os.id if os is not None else "redhat"
     distro = f"{os.id}-{os.version_id}" if os is not None and os.version_id else None
     for key_value, blob in rows:
