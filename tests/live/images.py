@@ -12,6 +12,11 @@ lock file, so that an interrupted build leaves nothing that looks finished.
 Nothing is written outside the cache folder (and the daemon's own private directory). A piece
 that cannot be built here raises `ImageUnavailable` saying why; the fixtures turn that into a
 skip, or a failure with CI=true.
+
+`language_layers()` fetches, once, a few pinned wheels from PyPI and npm packages from the npm
+registry into a cache folder of their own and installs them there (`pip install --target`,
+`npm install`); `language_image(daemon, base, folder)` builds, offline, the Debian image with
+those folders COPYied in.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -246,3 +253,145 @@ def describe(image: DebianImage) -> str:
             "oci": str(image.oci_layout),
         }
     )
+
+
+# --- Python and Node packages in layers --------------------------------------------------------
+
+LANGUAGE_RECIPE_VERSION = 1  # change when the pins or the layout below change
+# Small pure-Python wheels without dependencies: distribution name → version.
+PYPI_PINS = {"six": "1.16.0", "idna": "3.7", "tomli": "2.0.1"}
+# Small npm packages without dependencies, one of them scoped: name → version.
+NPM_PINS = {"ms": "2.1.3", "@isaacs/string-locale-compare": "1.1.0"}
+SITE_PACKAGES = "/usr/local/lib/python3.11/site-packages"
+NODE_MODULES = "/srv/app/node_modules"
+LANGUAGE_TAG = "hg-debian-langs:bookworm"
+NETWORK_TIMEOUT = 300
+
+
+@dataclass(frozen=True)
+class LanguageLayers:
+    folder: Path  # the cache folder of this recipe
+    wheels: Path  # the wheels `pip download` fetched from PyPI
+    site_packages: Path  # `pip install --target` of those wheels, for SITE_PACKAGES
+    node_modules: Path  # `npm install` of NPM_PINS, for NODE_MODULES
+
+
+@dataclass(frozen=True)
+class LanguageImage:
+    layers: LanguageLayers
+    tag: str  # in the daemon: the Debian image plus one COPY layer for each folder
+    archive: Path  # its `docker save` output
+
+
+def language_folder() -> Path:
+    return cache_root() / f"language-packages-v{LANGUAGE_RECIPE_VERSION}"
+
+
+def language_layers() -> LanguageLayers:
+    """The wheels of PYPI_PINS installed into a site-packages folder and NPM_PINS installed into
+    a node_modules folder, built once into the cache folder (PyPI and npm are reached only then;
+    their caches stay inside the folder too)."""
+    folder = language_folder()
+    wheels, python, node = folder / "wheels", folder / "site-packages", folder / "node"
+    with _locked(folder):
+        for entry in folder.parent.glob("language-packages-v*"):
+            if entry != folder and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+        if not wheels.is_dir():
+            _pip_download(wheels)
+        if not python.is_dir():
+            _pip_install(wheels, python)
+        if not (node / "node_modules").is_dir():
+            _npm_install(node, folder / "npm-cache")
+    return LanguageLayers(folder, wheels, python, node / "node_modules")
+
+
+def _pip(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-cache-dir", *args]
+
+
+def _pip_download(wheels: Path) -> None:
+    partial = _fresh(wheels)
+    pins = [f"{name}=={version}" for name, version in PYPI_PINS.items()]
+    try:
+        _run(
+            _pip("download", "--only-binary=:all:", "--no-deps", "--dest", str(partial), *pins),
+            f"pip download {' '.join(pins)} (is PyPI reachable?)",
+            NETWORK_TIMEOUT,
+        )
+    except ImageUnavailable:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    partial.rename(wheels)
+
+
+def _pip_install(wheels: Path, target: Path) -> None:
+    partial = _fresh(target)
+    pins = [f"{name}=={version}" for name, version in PYPI_PINS.items()]
+    _run(
+        _pip(
+            "install",
+            "--no-index",
+            "--find-links",
+            str(wheels),
+            "--no-deps",
+            "--no-compile",
+            "--target",
+            str(partial),
+            *pins,
+        ),
+        "pip install --target from the downloaded wheels",
+        NETWORK_TIMEOUT,
+    )
+    partial.rename(target)
+
+
+def _npm_install(node: Path, npm_cache: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ImageUnavailable("npm is not installed (Debian package npm)")
+    partial = _fresh(node)
+    partial.mkdir(parents=True)
+    manifest = {"name": "hg-test-app", "version": "1.0.0", "private": True}
+    (partial / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
+    pins = [f"{name}@{version}" for name, version in NPM_PINS.items()]
+    try:
+        _run(
+            [
+                npm,
+                "install",
+                "--save-exact",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--no-update-notifier",
+                *pins,
+            ],
+            f"npm install {' '.join(pins)} (is the npm registry reachable?)",
+            NETWORK_TIMEOUT,
+            cwd=partial,
+            env={**os.environ, "npm_config_cache": str(npm_cache)},
+        )
+    except ImageUnavailable:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    partial.rename(node)
+
+
+def language_image(daemon: DockerDaemon, base: DebianImage, archive_folder: Path) -> LanguageImage:
+    """The Debian image `base` (in `daemon`) with the site-packages folder, then the
+    node_modules folder, COPYied in (one layer each), built offline by `daemon`, and its
+    `docker save` in `archive_folder`."""
+    layers = language_layers()
+    context = Path(tempfile.mkdtemp(prefix="langs-", dir=archive_folder))
+    shutil.copytree(layers.site_packages, context / "site-packages", symlinks=True)
+    shutil.copytree(layers.node_modules, context / "node_modules", symlinks=True)
+    (context / "Dockerfile").write_text(
+        f"FROM {base.tag}\nCOPY site-packages {SITE_PACKAGES}\nCOPY node_modules {NODE_MODULES}\n",
+        encoding="utf-8",
+    )
+    daemon.docker("build", "--quiet", "--network=none", "--tag", LANGUAGE_TAG, str(context))
+    shutil.rmtree(context, ignore_errors=True)
+    archive = archive_folder / "langs.tar"
+    daemon.docker("save", "-o", str(archive), LANGUAGE_TAG, timeout=600)
+    return LanguageImage(layers, LANGUAGE_TAG, archive)
