@@ -36,6 +36,9 @@ class ImageSpec:
     `entrypoint` and `cmd` are argument vectors as the engine stores them (a shell form becomes
     the SHELL plus the text); `healthcheck` is the engine's `Healthcheck.Test`: `("NONE",)`,
     `("CMD", arg, ...)` or `("CMD-SHELL", text)`. `exposed_ports` are `port[-port]/protocol`.
+    `origin` says what described the image: `"dockerfile"` (a final stage) or `"image"` (a
+    built image's configuration); `history` holds a built image's build history, the
+    `created_by` line of each entry located `image/<ref>:history[i]` (empty for a Dockerfile).
     """
 
     name: str
@@ -52,6 +55,8 @@ class ImageSpec:
     cmd: Located[tuple[str, ...]] | None = None
     labels: tuple[EnvVar, ...] = ()
     shell: tuple[str, ...] = DEFAULT_SHELL
+    origin: str = "dockerfile"
+    history: tuple[Located[str], ...] = ()
 
 
 def image_spec_from_dockerfile(dockerfile: Dockerfile) -> ImageSpec | None:

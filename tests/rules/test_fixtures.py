@@ -12,7 +12,7 @@ FIXTURE_FILES = sorted(
     p
     for p in FIXTURES.glob("HG*/*")
     if p.name.startswith(("bad_", "good_"))
-    and not p.name.endswith((".hostroot.toml", ".host.toml", ".image.toml"))
+    and not p.name.endswith((".hostroot.toml", ".host.toml", ".image.toml", ".imageconfig.json"))
 )  # host rule fixtures (TOML descriptions of a machine) have runners of their own
 
 

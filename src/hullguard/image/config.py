@@ -4,7 +4,8 @@ Dockerfile's final stage judge a built image the same way.
 `config` is the `config` object of the image configuration (the engine's `Config`: `User`,
 `Env`, `ExposedPorts`, `Healthcheck`, `Entrypoint`, `Cmd`, `Labels`, `Shell`); `history` its
 `history` list, whose `created_by` entries name the instructions that built it. Every value is
-located logically: `image/<ref>:Config.User`.
+located logically: `image/<ref>:Config.User`, `image/<ref>:history[3]` (the index in the whole
+history, empty layers included).
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def image_spec_from_config(
             for key, value in _mapping(config.get("Labels")).items()
         ),
         shell=_strings(config.get("Shell")) or DEFAULT_SHELL,
+        origin="image",
+        history=tuple(
+            Located(text, Location(logical=f"image/{ref}:history[{index}]"))
+            for index, entry in enumerate(history)
+            if (text := _text(entry.get("created_by")) if isinstance(entry, Mapping) else "")
+        ),
     )
 
 
