@@ -8,7 +8,9 @@ bounded: a layer that decompresses beyond `LayerLimits.max_bytes`, or beyond
 decompression bomb); a truncated layer keeps what was read. Member names with `..` or absolute
 names are refused; links are recorded, never followed; device files are recorded, never read.
 Executables (ELF, PE, Mach-O) are streamed through `probe_go_buildinfo`, which keeps only the
-build information blob that the Go toolchain embeds, never the binary.
+build information blob that the Go toolchain embeds, never the binary, and searches at most
+`LayerLimits.go_probe_bytes` of each (a 10 GB sparse executable costs a bounded read; its holes
+are never decompressed, `tarfile` makes them up as zeros, so only this bound stops them).
 
 `read_layer` turns one stream into a `LayerDiff`; `apply_layer` lays diffs one over another
 with the whiteouts (`.wh.<name>`, `.wh..wh..opq`) of the overlay filesystem.
@@ -42,6 +44,14 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GO_BUILDINFO_MAGIC = b"\xff Go buildinf:"
 GO_BUILDINFO_HEADER = 32
 GO_BUILDINFO_MAX = 1024 * 1024
+# How far into an executable the Go build information is searched for. The Go linker writes it
+# at the start of the data segment (`.go.buildinfo` in ELF, `__go_buildinfo` in Mach-O, the
+# start of `.data` in PE), after the code and the read-only data: it lies past them, a few to a
+# few tens of MiB in for ordinary programs (kubectl, terraform, docker). A binary whose code and
+# read-only data outgrow the bound (huge embedded assets, `go:embed` of big files) is not
+# recognised as Go and its modules are missed from the inventory; every other file, Go or not,
+# costs at most this much reading.
+GO_BUILDINFO_SCAN_MAX = 128 * MiB
 _GO_FLAG_INLINE = 0x2
 _EXECUTABLE_MAGICS = (
     b"\x7fELF",
@@ -74,6 +84,7 @@ class LayerLimits:
     max_bytes: int = 4 * GiB
     max_ratio: int = 100
     ratio_grace: int = 8 * MiB
+    go_probe_bytes: int = GO_BUILDINFO_SCAN_MAX  # of one executable, see `probe_go_buildinfo`
 
 
 class LayerBomb(Exception):
@@ -239,7 +250,7 @@ def read_layer(stream: IO[bytes], *, digest: str, limits: LayerLimits | None = N
         bounded = _Bounded(_decompressed(tally), tally, limits)
         with tarfile.open(fileobj=bounded, mode="r|") as tar:
             for member in tar:
-                _add_member(diff, tar, member)
+                _add_member(diff, tar, member, limits)
         tally.drain()
     except LayerBomb as exc:
         diff.problems.append(f"layer {digest}: stopped, a decompression bomb: {exc}")
@@ -254,7 +265,9 @@ def read_layer(stream: IO[bytes], *, digest: str, limits: LayerLimits | None = N
     return diff
 
 
-def _add_member(diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+def _add_member(
+    diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo, limits: LayerLimits
+) -> None:
     path = normalise_member(member.name)
     if path is None:
         diff.problems.append(
@@ -302,7 +315,7 @@ def _add_member(diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo) 
     elif kind is FileType.REGULAR and member.mode & 0o111 and size > GO_BUILDINFO_HEADER:
         extracted = tar.extractfile(member)
         if extracted is not None:
-            go_buildinfo = probe_go_buildinfo(extracted)
+            go_buildinfo = probe_go_buildinfo(extracted, limit=limits.go_probe_bytes)
     diff.files.append(
         ImageFile(
             path=path,
@@ -319,7 +332,7 @@ def _add_member(diff: LayerDiff, tar: tarfile.TarFile, member: tarfile.TarInfo) 
     )
 
 
-def probe_go_buildinfo(stream: IO[bytes]) -> bytes | None:
+def probe_go_buildinfo(stream: IO[bytes], *, limit: int = GO_BUILDINFO_SCAN_MAX) -> bytes | None:
     """The Go build information blob of an executable read as a stream, or None.
 
     The blob starts with the 14-byte magic `\\xff Go buildinf:`, then one byte of pointer size
@@ -329,20 +342,25 @@ def probe_go_buildinfo(stream: IO[bytes]) -> bytes | None:
     the header is returned. Only executables are searched, chunk by chunk, with at most
     `GO_BUILDINFO_MAX` bytes held past a candidate magic; a magic that is not followed by a
     plausible header (a string literal in a binary that reads build info) is passed over.
+
+    The magic is searched for in the first `limit` bytes only (`GO_BUILDINFO_SCAN_MAX`, where
+    the reasons for the bound are given); a blob that starts within them is read to its end.
     """
-    buffer = stream.read(READ_CHUNK)
+    buffer = stream.read(min(READ_CHUNK, limit))
     if not buffer.startswith(_EXECUTABLE_MAGICS):
         return None
+    scanned = len(buffer)
     eof = False
     start = 0
     while True:
         at = buffer.find(GO_BUILDINFO_MAGIC, start)
         if at < 0:
-            if eof:
+            if eof or scanned >= limit:
                 return None
             buffer = buffer[-(len(GO_BUILDINFO_MAGIC) - 1) :]
             start = 0
-            chunk = stream.read(READ_CHUNK)
+            chunk = stream.read(min(READ_CHUNK, limit - scanned))
+            scanned += len(chunk)
             eof = not chunk
             buffer += chunk
             continue
@@ -350,6 +368,7 @@ def probe_go_buildinfo(stream: IO[bytes]) -> bytes | None:
         end = _buildinfo_end(buffer)
         while end == _MORE and not eof:
             chunk = stream.read(READ_CHUNK)
+            scanned += len(chunk)
             eof = not chunk
             buffer += chunk
             end = _buildinfo_end(buffer)

@@ -109,7 +109,7 @@ def open_image(
             case "oci":
                 read = _from_oci_layout(rest, limits)
             case "dir":
-                return _from_directory(ref, Path(rest))
+                return _from_directory(ref, Path(rest), limits)
             case "rootfs":
                 read = _from_rootfs_tar(Path(rest), limits)
             case "registry":
@@ -444,7 +444,7 @@ def _from_rootfs_tar(path: Path, limits: LayerLimits) -> _Read:
     return _Read(None, [diff], [diff.raw_size], note=NO_CONFIG_NOTE)
 
 
-def _from_directory(ref: str, root: Path) -> ImageResult:
+def _from_directory(ref: str, root: Path, limits: LayerLimits) -> ImageResult:
     if not root.is_dir():
         raise ImageUnreadable(f"{root}: no such directory")
     files: dict[str, ImageFile] = {}
@@ -467,7 +467,7 @@ def _from_directory(ref: str, root: Path) -> ImageResult:
         if kind is FileType.REGULAR and wants_content(relative, size):
             content = _read_file(entry.path, problems, relative, size)
         elif kind is FileType.REGULAR and info.st_mode & 0o111 and size > GO_BUILDINFO_HEADER:
-            go_buildinfo = _probe_file(entry.path, problems, relative)
+            go_buildinfo = _probe_file(entry.path, problems, relative, limits.go_probe_bytes)
         files[relative] = ImageFile(
             relative,
             kind,
@@ -533,11 +533,12 @@ def _read_file(path: str, problems: list[str], shown: str, size: int) -> bytes |
         return None
 
 
-def _probe_file(path: str, problems: list[str], shown: str) -> bytes | None:
-    """The Go build information of an executable of the tree, streamed as for a layer."""
+def _probe_file(path: str, problems: list[str], shown: str, limit: int) -> bytes | None:
+    """The Go build information of an executable of the tree, streamed as for a layer: at most
+    `limit` bytes are searched, so a huge or sparse executable costs a bounded read."""
     try:
         with _open_file(path) as handle:
-            return probe_go_buildinfo(handle)
+            return probe_go_buildinfo(handle, limit=limit)
     except OSError as exc:
         problems.append(f"{shown}: {exc.strerror or exc}")
         return None
