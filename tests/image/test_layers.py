@@ -247,3 +247,37 @@ def test_raw_digest_and_size_describe_the_blob() -> None:
     diff = read(layer)
     assert diff.raw_size == len(layer)
     assert diff.raw_sha256 == hashlib.sha256(layer).hexdigest()
+
+
+def test_zstd_layers_are_read_and_a_truncated_one_keeps_what_was_read() -> None:
+    import zstandard
+
+    plain = layer_tar(file("etc/os-release", b"ID=debian\n"), file("app/main.py", b"print(1)\n"))
+    data = zstandard.ZstdCompressor().compress(plain)
+    diff = read(data)
+    assert diff.problems == []
+    assert {f.path for f in diff.files} == {"/etc/os-release", "/app/main.py"}
+    assert next(f for f in diff.files if f.path == "/etc/os-release").content == b"ID=debian\n"
+    truncated = read(data[: len(data) // 2])
+    assert truncated.problems and "sha256:l0" in truncated.problems[0]
+
+
+def test_isal_and_the_standard_library_read_gzip_layers_alike(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    import hullguard.image.layers as layers
+
+    data = layer_tar(file("a", b"x" * 5000), directory("d"), file("d/b", b"y"), compress=True)
+    fast = read(data)
+    real_import = importlib.import_module
+
+    def without_isal(name: str, *args: object) -> object:
+        if name.startswith("isal"):
+            raise ImportError(name)
+        return real_import(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(layers.importlib, "import_module", without_isal)
+    slow = read(data)
+    assert [(f.path, f.size, f.mode) for f in fast.files] == [
+        (f.path, f.size, f.mode) for f in slow.files
+    ]
