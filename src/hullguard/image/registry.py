@@ -38,6 +38,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
+from hullguard.image.streams import ChunkStream
 from hullguard.imageref import ImageRef, ImageRefError, parse_image_ref
 
 MiB = 1024 * 1024
@@ -212,34 +213,6 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-class _BlobStream(io.RawIOBase):
-    """A response body as a stream of at most `size` bytes; more is an OSError."""
-
-    def __init__(self, chunks: Iterator[bytes], size: int, digest: str) -> None:
-        self._chunks = chunks
-        self._left = b""
-        self._remaining = size
-        self._digest = digest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        while not self._left:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._left = chunk
-        n = min(len(view), len(self._left))
-        if n > self._remaining:
-            raise OSError(f"blob {self._digest}: the registry sent more than its descriptor's size")
-        view[:n] = self._left[:n]
-        self._left = self._left[n:]
-        self._remaining -= n
-        return n
 
 
 @dataclass
@@ -494,7 +467,7 @@ class RegistryClient:
                 raise RegistryError(
                     f"layer {digest}: the registry sends {length} bytes, its descriptor says {size}"
                 )
-            raw = _BlobStream(response.iter_content(CHUNK), size, digest)
+            raw = ChunkStream(response.iter_content(CHUNK), size, f"blob {digest}")
             yield io.BufferedReader(raw, CHUNK)
 
 

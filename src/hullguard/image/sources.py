@@ -45,6 +45,7 @@ from hullguard.image.model import (
     wants_content,
 )
 from hullguard.image.registry import RegistryClient, RegistryError, RegistryOptions
+from hullguard.image.streams import ChunkStream
 from hullguard.model import ErrorEntry, ErrorKind, Location, Target, TargetStatus
 from hullguard.spec import ImageSpec
 
@@ -547,29 +548,6 @@ def _probe_file(path: str, problems: list[str], shown: str, limit: int) -> bytes
 # --- the local daemon --------------------------------------------------------------------------
 
 
-class _ChunkStream(io.RawIOBase):
-    """An iterator of byte chunks as a readable stream."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._left = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        while not self._left:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._left = chunk
-        n = min(len(view), len(self._left))
-        view[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
-
-
 def _from_daemon(name: str, docker_host: str | None, limits: LayerLimits) -> _Read:
     import docker  # type: ignore[import-untyped, unused-ignore]
 
@@ -597,7 +575,7 @@ def _from_daemon(name: str, docker_host: str | None, limits: LayerLimits) -> _Re
         except Exception as exc:
             raise _NotOnDaemon(_connection_problem(exc, endpoint, 60)) from None
         try:
-            stream = _ChunkStream(iter(client.get_image(name, chunk_size=READ_CHUNK)))
+            stream = ChunkStream(iter(client.get_image(name, chunk_size=READ_CHUNK)))
             return _read_archive(stream, limits)
         except ImageUnreadable:
             raise
