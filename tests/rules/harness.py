@@ -80,3 +80,33 @@ def run_fixture(fixture: Fixture) -> list[Finding]:
     report = scan(ScanRequest(paths=(str(fixture.path),), config=config))
     assert [t.status for t in report.targets] == [TargetStatus.OK], report.targets
     return [f for f in report.findings if f.rule_id == rule.id]
+
+
+def matches_expectation(finding: Finding, expected: dict[str, Any]) -> bool:
+    """A finding against one `expect` entry of a TOML fixture: each key given must agree
+    (`path`, `line`, `logical`, `severity`; `message` is a fragment)."""
+    location = finding.location
+    checks = {
+        "path": location.path,
+        "line": location.line,
+        "logical": location.logical,
+        "severity": finding.severity.value,
+    }
+    if "message" in expected and expected["message"] not in finding.message:
+        return False
+    return all(checks[k] == v for k, v in expected.items() if k in checks)
+
+
+def check_expectations(
+    path: Path, rule_id: str, findings: list[Finding], expected: list[dict[str, Any]]
+) -> None:
+    """A good_ fixture gives no finding; a bad_ one exactly the expected ones."""
+    if path.name.startswith("good_"):
+        assert not findings, [f"{f.location}: {f.message}" for f in findings]
+        return
+    assert findings, f"{rule_id} did not fire on {path.name}"
+    unmatched = [f for f in findings if not any(matches_expectation(f, e) for e in expected)]
+    missing = [e for e in expected if not any(matches_expectation(f, e) for f in findings)]
+    assert not unmatched, [f"unexpected: {f.location}: {f.message}" for f in unmatched]
+    assert not missing, f"expected but not found: {missing}"
+    assert len(findings) == len(expected), [f"{f.location}: {f.message}" for f in findings]

@@ -35,7 +35,7 @@ from hullguard.model import Finding, Location
 from hullguard.registry import HOST, Context, Rule, all_rules, get_rule, run_rule
 from hullguard.sources.daemon import DaemonState
 from hullguard.sources.host import read_host_files
-from tests.rules.harness import FIXTURES
+from tests.rules.harness import FIXTURES, check_expectations
 
 HOST_RULES = {r.id for r in all_rules() if HOST in r.targets}
 CASES = sorted(p for p in FIXTURES.glob("*/*.hostroot.toml") if p.parent.name in HOST_RULES)
@@ -122,32 +122,10 @@ def run_fixture(path: Path, root: Path) -> tuple[Rule, list[Finding], dict[str, 
     return rule, list(run_rule(rule, audit, ctx)), spec
 
 
-def _matches(finding: Finding, expected: dict[str, Any]) -> bool:
-    location = finding.location
-    checks = {
-        "path": location.path,
-        "line": location.line,
-        "logical": location.logical,
-        "severity": finding.severity.value,
-    }
-    if "message" in expected and expected["message"] not in finding.message:
-        return False
-    return all(checks[k] == v for k, v in expected.items() if k in checks)
-
-
 @pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_host_fixture(path: Path, tmp_path: Path) -> None:
     rule, findings, spec = run_fixture(path, tmp_path / "root")
-    expected: list[dict[str, Any]] = spec.get("expect", [])
-    if path.name.startswith("good_"):
-        assert not findings, [f"{f.location}: {f.message}" for f in findings]
-        return
-    assert findings, f"{rule.id} did not fire on {path.name}"
-    unmatched = [f for f in findings if not any(_matches(f, e) for e in expected)]
-    missing = [e for e in expected if not any(_matches(f, e) for f in findings)]
-    assert not unmatched, [f"unexpected: {f.location}: {f.message}" for f in unmatched]
-    assert not missing, f"expected but not found: {missing}"
-    assert len(findings) == len(expected), [f"{f.location}: {f.message}" for f in findings]
+    check_expectations(path, rule.id, findings, spec.get("expect", []))
 
 
 def _judges_host_files(rule_id: str) -> bool:

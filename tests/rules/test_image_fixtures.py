@@ -35,7 +35,7 @@ from hullguard.image.model import FileType, ImageContents, ImageFile, Layer, wan
 from hullguard.model import Finding, Location
 from hullguard.registry import IMAGE_FILES, Context, Rule, all_rules, get_rule, run_rule
 from hullguard.secrets import find_secrets
-from tests.rules.harness import FIXTURES
+from tests.rules.harness import FIXTURES, check_expectations
 
 IMAGE_FILE_RULES = {r.id for r in all_rules() if IMAGE_FILES in r.targets}
 CASES = sorted(p for p in FIXTURES.glob("*/*.image.toml") if p.parent.name in IMAGE_FILE_RULES)
@@ -84,26 +84,10 @@ def run_fixture(path: Path) -> tuple[Rule, list[Finding], dict[str, Any]]:
     return rule, list(run_rule(rule, build_contents(spec), ctx)), spec
 
 
-def _matches(finding: Finding, expected: dict[str, Any]) -> bool:
-    checks = {"logical": finding.location.logical, "severity": finding.severity.value}
-    if "message" in expected and expected["message"] not in finding.message:
-        return False
-    return all(checks[k] == v for k, v in expected.items() if k in checks)
-
-
 @pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_image_fixture(path: Path) -> None:
     rule, findings, spec = run_fixture(path)
-    expected: list[dict[str, Any]] = spec.get("expect", [])
-    if path.name.startswith("good_"):
-        assert not findings, [f"{f.location}: {f.message}" for f in findings]
-        return
-    assert findings, f"{rule.id} did not fire on {path.name}"
-    unmatched = [f for f in findings if not any(_matches(f, e) for e in expected)]
-    missing = [e for e in expected if not any(_matches(f, e) for f in findings)]
-    assert not unmatched, [f"unexpected: {f.location}: {f.message}" for f in unmatched]
-    assert not missing, f"expected but not found: {missing}"
-    assert len(findings) == len(expected), [f"{f.location}: {f.message}" for f in findings]
+    check_expectations(path, rule.id, findings, spec.get("expect", []))
 
 
 def test_every_image_file_rule_has_image_fixtures() -> None:
