@@ -634,13 +634,17 @@ def parse_go_buildinfo(blob: bytes) -> tuple[str, str]:
 
     The 32-byte header holds the magic, the pointer size and the flags; with flag 0x2 the Go
     version and the module information follow as uvarint-length-prefixed strings. The module
-    information is framed by two 16-byte sentinels, the last preceded by a newline.
+    information is framed by two 16-byte sentinels, the last preceded by a newline. Binaries
+    of Go before 1.18 (the pointer format) come as the synthetic blob `probe_go_buildinfo`
+    makes of them, in this same format; its Go version is empty when it could not be told (then
+    no `stdlib` is reported). A bare pointer-format header means no module information was
+    found.
     """
     if not blob.startswith(_GO_MAGIC) or len(blob) < 32:
         raise GoBuildInfoError("not a Go build info header")
     if not blob[len(_GO_MAGIC) + 1] & _GO_FLAG_INLINE:
         raise GoBuildInfoError(
-            "the pointer format of Go before 1.18, not read (its strings live elsewhere)"
+            "the pointer format of Go before 1.18, and no module information was found before it"
         )
     strings: list[bytes] = []
     position = 32

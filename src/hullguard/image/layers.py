@@ -23,6 +23,7 @@ import hashlib
 import importlib
 import io
 import posixpath
+import re
 import stat
 import tarfile
 import zlib
@@ -53,6 +54,16 @@ GO_BUILDINFO_MAX = 1024 * 1024
 # costs at most this much reading.
 GO_BUILDINFO_SCAN_MAX = 128 * MiB
 _GO_FLAG_INLINE = 0x2
+# Before Go 1.18 (the pointer format) the module information is a string of the read-only data,
+# framed by these sentinels (Go's `runtime/debug`: `infoStart`, `infoEnd`); at most
+# `GO_MODINFO_MAX` bytes are kept between them.
+GO_MODINFO_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
+GO_MODINFO_END = bytes.fromhex("f932433186182072008242104116d8f2")
+GO_MODINFO_MAX = 1024 * 1024
+# A Go version of the pointer-format era with modules (1.11 to 1.17), not followed by a digit
+# or a dot (Go strings are packed without separators: a longer match could not be told apart).
+_GO_OLD_VERSION = re.compile(rb"go1\.1[1-7](?:\.[0-9]{1,2})?(?:(?:beta|rc)[0-9]{1,2})?(?![0-9.])")
+_GO_VERSION_LONGEST = 16  # bytes of a match and of what decides where it ends
 _EXECUTABLE_MAGICS = (
     b"\x7fELF",
     b"MZ",
@@ -338,10 +349,19 @@ def probe_go_buildinfo(stream: IO[bytes], *, limit: int = GO_BUILDINFO_SCAN_MAX)
     The blob starts with the 14-byte magic `\\xff Go buildinf:`, then one byte of pointer size
     and one of flags, padded to a 32-byte header. With the inline flag (0x2, Go 1.18 on) two
     strings follow, each a uvarint length then its bytes: the Go version and the module
-    information; the blob returned ends after them. Without it (the older pointer format) only
-    the header is returned. Only executables are searched, chunk by chunk, with at most
-    `GO_BUILDINFO_MAX` bytes held past a candidate magic; a magic that is not followed by a
-    plausible header (a string literal in a binary that reads build info) is passed over.
+    information; the blob returned ends after them. Only executables are searched, chunk by
+    chunk, with at most `GO_BUILDINFO_MAX` bytes held past a candidate magic; a magic that is
+    not followed by a plausible header (a string literal in a binary that reads build info) is
+    passed over.
+
+    Without the inline flag (the pointer format of Go 1.17 and before) the header holds only
+    addresses, of strings that lie earlier in the file, in the read-only data: a stream cannot
+    go back to them. So, on the way to the header, the bytes are watched (`_PointerScan`) for
+    the module information framed by its sentinels and for the Go version string; when the
+    module information was seen, the blob returned is a synthetic one in the inline format:
+    the header with the inline flag set, then the Go version (empty when it could not be told
+    for sure, see `_PointerScan.version`) and the framed module information, so it is read as
+    any other blob. Without it, only the 32-byte header is returned.
 
     The magic is searched for in the first `limit` bytes only (`GO_BUILDINFO_SCAN_MAX`, where
     the reasons for the bound are given); a blob that starts within them is read to its end.
@@ -349,6 +369,8 @@ def probe_go_buildinfo(stream: IO[bytes], *, limit: int = GO_BUILDINFO_SCAN_MAX)
     buffer = stream.read(min(READ_CHUNK, limit))
     if not buffer.startswith(_EXECUTABLE_MAGICS):
         return None
+    scan = _PointerScan()
+    scan.feed(buffer)
     scanned = len(buffer)
     eof = False
     start = 0
@@ -360,6 +382,7 @@ def probe_go_buildinfo(stream: IO[bytes], *, limit: int = GO_BUILDINFO_SCAN_MAX)
             buffer = buffer[-(len(GO_BUILDINFO_MAGIC) - 1) :]
             start = 0
             chunk = stream.read(min(READ_CHUNK, limit - scanned))
+            scan.feed(chunk)
             scanned += len(chunk)
             eof = not chunk
             buffer += chunk
@@ -368,13 +391,110 @@ def probe_go_buildinfo(stream: IO[bytes], *, limit: int = GO_BUILDINFO_SCAN_MAX)
         end = _buildinfo_end(buffer)
         while end == _MORE and not eof:
             chunk = stream.read(READ_CHUNK)
+            scan.feed(chunk)
             scanned += len(chunk)
             eof = not chunk
             buffer += chunk
             end = _buildinfo_end(buffer)
+        if end == GO_BUILDINFO_HEADER and not buffer[len(GO_BUILDINFO_MAGIC) + 1] & _GO_FLAG_INLINE:
+            return scan.blob(buffer[:GO_BUILDINFO_HEADER])
         if end >= 0:
             return buffer[:end]
         start = 1
+
+
+class _PointerScan:
+    """Watches the bytes of an executable, chunk by chunk, for what a pointer-format header
+    points at: the module information between `GO_MODINFO_START` and `GO_MODINFO_END` (the
+    first such text of at most `GO_MODINFO_MAX` bytes that starts with a `path` line, as the
+    Go linker of those versions writes it), and the Go version strings. Either may be split
+    across chunks; a short tail of each chunk is kept for that."""
+
+    def __init__(self) -> None:
+        self._tail = b""  # the end of the bytes searched for the start sentinel
+        self._capture: bytearray | None = None  # the bytes past a start sentinel
+        self._searched = 0  # how much of `_capture` was searched for the end sentinel
+        self.modinfo: bytes | None = None
+        self._version_tail = b""
+        self._versions: set[bytes] = set()
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if len(self._versions) < 2:
+            data = self._version_tail + chunk
+            last = len(data) - _GO_VERSION_LONGEST
+            # a match ending in the last bytes may go on in the next chunk: found again there
+            self._versions.update(
+                m.group() for m in _GO_OLD_VERSION.finditer(data) if m.end() <= last
+            )
+            self._version_tail = data[-2 * _GO_VERSION_LONGEST :]
+        if self.modinfo is None:
+            self._feed_modinfo(chunk)
+
+    def _feed_modinfo(self, chunk: bytes) -> None:
+        data = self._tail + chunk if self._capture is None else chunk
+        while True:
+            if self._capture is None:
+                at = data.find(GO_MODINFO_START)
+                if at < 0:
+                    self._tail = data[-(len(GO_MODINFO_START) - 1) :]
+                    return
+                self._capture = bytearray()
+                self._searched = 0
+                data = data[at + len(GO_MODINFO_START) :]
+            self._capture += data
+            end = self._capture.find(GO_MODINFO_END, max(0, self._searched - len(GO_MODINFO_END)))
+            if 0 <= end <= GO_MODINFO_MAX and self._capture.startswith(b"path\t"):
+                text = bytes(self._capture[:end])
+                self.modinfo = text if text.endswith(b"\n") else text + b"\n"
+                self._capture = None
+                return
+            if end < 0 and len(self._capture) <= GO_MODINFO_MAX:
+                self._searched = len(self._capture)
+                return
+            # not module information (too long, or not a `path` line first): the start
+            # sentinel was a chance match; search again in what followed it
+            data = bytes(self._capture)
+            self._capture = None
+            self._tail = b""
+
+    def version(self) -> bytes:
+        """The Go version, when exactly one Go version of the pointer-format era (1.11 to
+        1.17) was seen before the header: the runtime always holds its own (the string that
+        `runtime.buildVersion` points to), so a second, different one (a program that
+        mentions a Go version) leaves it unknown. Empty when unknown."""
+        versions = set(self._versions)
+        if len(versions) < 2:
+            versions.update(m.group() for m in _GO_OLD_VERSION.finditer(self._version_tail))
+        return versions.pop() if len(versions) == 1 else b""
+
+    def blob(self, header: bytes) -> bytes:
+        """The synthetic inline-format blob for a pointer-format `header`; the header alone
+        when no module information was seen."""
+        if self.modinfo is None:
+            return header
+        flags = header[len(GO_BUILDINFO_MAGIC) + 1] | _GO_FLAG_INLINE
+        version = self.version()
+        framed = GO_MODINFO_START + self.modinfo + GO_MODINFO_END
+        return (
+            header[: len(GO_BUILDINFO_MAGIC) + 1]
+            + bytes([flags])
+            + bytes(GO_BUILDINFO_HEADER - len(GO_BUILDINFO_MAGIC) - 2)  # no pointers kept
+            + _uvarint(len(version))
+            + version
+            + _uvarint(len(framed))
+            + framed
+        )
+
+
+def _uvarint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def _buildinfo_end(data: bytes) -> int:
