@@ -17,6 +17,14 @@ HG444 = "info"
 
 [rules.HG410]                      # per-rule options
 trusted_registries = ["docker.io/library", "ghcr.io/acme"]
+
+[sandbox]                          # HG603: workloads that must run under a sandbox runtime
+runtimes = ["runsc", "kata", "kata-*", "kata-runtime"]   # the sandbox runtimes (the default)
+[sandbox.workloads]                # a container matching any selector must use one of them
+images = ["registry.example.com/tenants/*"]   # image patterns (`*`, `?`)
+services = ["ci-runner"]           # compose service names (patterns)
+namespaces = ["tenants-*"]         # Kubernetes namespaces (patterns; unset counts as `default`)
+labels = ["sandbox=required"]      # Kubernetes pod labels, `key=value`
 ```
 """
 
@@ -36,8 +44,11 @@ PROFILES = ("default", "pss-baseline", "pss-restricted", "cis-docker")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 _KNOWN_KEYS = frozenset(
     {"select", "ignore", "fail-on", "profile", "exclude", "max-file-size", "build-args",
-     "severity", "rules", "images"}
+     "severity", "rules", "images", "sandbox"}
 )  # fmt: skip
+SANDBOX_RULE = "HG603"
+DEFAULT_SANDBOX_RUNTIMES = ("runsc", "kata", "kata-*", "kata-runtime")
+_SANDBOX_SELECTORS = ("images", "services", "namespaces", "labels")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 
 
@@ -154,6 +165,10 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
     if not isinstance(images, dict) or not all(isinstance(v, str) for v in images.values()):
         raise ConfigError(f'{source}: `images` must be a table of image = "path/to/Dockerfile"')
     folder = Path(source).parent if source and Path(source).name else Path(".")
+    rule_options = {k.upper(): dict(v) for k, v in rules.items()}
+    if "sandbox" in data:
+        sandbox = parse_sandbox(data["sandbox"], source)
+        rule_options[SANDBOX_RULE] = {**rule_options.get(SANDBOX_RULE, {}), **sandbox}
     return Config(
         select=strings("select"),
         ignore=strings("ignore"),
@@ -164,6 +179,46 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
         build_args={str(k): str(v) for k, v in build_args.items()},
         images={str(k): str(folder / v) for k, v in images.items()},
         severity=severity,
-        rule_options={k.upper(): dict(v) for k, v in rules.items()},
+        rule_options=rule_options,
         source=source,
     )
+
+
+def parse_sandbox(table: Any, source: str) -> dict[str, list[str]]:
+    """The `[sandbox]` table as HG603's options: `runtimes` and one list per selector of
+    `[sandbox.workloads]` (`images`, `services`, `namespaces`, `labels`)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: `sandbox` must be a table with `runtimes` and `workloads`")
+    unknown = sorted(set(table) - {"runtimes", "workloads"})
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) in `sandbox`: {', '.join(unknown)}")
+
+    def strings(mapping: Mapping[str, Any], key: str, where: str) -> list[str]:
+        value = mapping.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{source}: `{where}` must be a list of non-empty strings")
+        return list(value)
+
+    options: dict[str, list[str]] = {
+        "runtimes": strings(table, "runtimes", "sandbox.runtimes")
+        if "runtimes" in table
+        else list(DEFAULT_SANDBOX_RUNTIMES)
+    }
+    workloads = table.get("workloads", {})
+    if not isinstance(workloads, dict):
+        raise ConfigError(f"{source}: `sandbox.workloads` must be a table of selectors")
+    unknown = sorted(set(workloads) - set(_SANDBOX_SELECTORS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown selector(s) in `sandbox.workloads`: {', '.join(unknown)} "
+            f"(one of {', '.join(_SANDBOX_SELECTORS)})"
+        )
+    for key in _SANDBOX_SELECTORS:
+        options[key] = strings(workloads, key, f"sandbox.workloads.{key}")
+    for label in options["labels"]:
+        name, equals, _ = label.partition("=")
+        if not equals or not name.strip():
+            raise ConfigError(f"{source}: sandbox.workloads.labels: {label!r} must be `key=value`")
+    return options

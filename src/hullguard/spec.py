@@ -267,3 +267,8 @@ class ContainerSpec:
     sysctls: tuple[EnvVar, ...] = ()
     effective_user: Located[str] | None = None
     user_chain: tuple[str, ...] = ()
+    # Kubernetes: the `handler` of the RuntimeClass `runtime` names, when that RuntimeClass is
+    # in the same manifest file; the pod's namespace (None: not written) and labels.
+    runtime_handler: Located[str] | None = None
+    namespace: str | None = None
+    labels: tuple[EnvVar, ...] = ()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hullguard.model import ErrorEntry, Located, Location
@@ -74,6 +74,15 @@ class KubernetesResult:
     containers: tuple[ContainerSpec, ...] = ()
     errors: tuple[ErrorEntry, ...] = ()
     skipped: str | None = None  # why the file was not read (a Helm template)
+    runtime_classes: tuple[RuntimeClass, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuntimeClass:
+    """A `RuntimeClass` object: the runtime handler (`runsc`, `kata`) its name stands for."""
+
+    name: str
+    handler: Located[str]
 
 
 def load_kubernetes(text: str, display: str) -> KubernetesResult:
@@ -85,6 +94,7 @@ def load_kubernetes(text: str, display: str) -> KubernetesResult:
     reader = _Reader(display)
     workloads: list[Workload] = []
     containers: list[ContainerSpec] = []
+    runtime_classes: list[RuntimeClass] = []
     for document in load_documents(text, display):
         if document.error is not None:
             reader.errors.append(
@@ -97,12 +107,48 @@ def load_kubernetes(text: str, display: str) -> KubernetesResult:
             )
             continue
         for obj, logical in _objects(document.value, reader):
+            runtime_class = _runtime_class(obj, reader)
+            if runtime_class is not None:
+                runtime_classes.append(runtime_class)
+                continue
             workload = _workload(obj, logical, reader)
             if workload is None:
                 continue
             workloads.append(workload)
             containers.extend(_containers(workload, reader))
-    return KubernetesResult(tuple(workloads), tuple(containers), _distinct(reader.errors))
+    containers = resolve_runtime_classes(containers, runtime_classes)
+    return KubernetesResult(
+        tuple(workloads),
+        tuple(containers),
+        _distinct(reader.errors),
+        runtime_classes=tuple(runtime_classes),
+    )
+
+
+def _runtime_class(obj: YMap, reader: _Reader) -> RuntimeClass | None:
+    """A RuntimeClass object (`node.k8s.io`): its name and its `handler`."""
+    if obj.get("kind") != "RuntimeClass":
+        return None
+    metadata = reader.map(obj, "metadata", "RuntimeClass.metadata")
+    name = metadata.get("name") if metadata is not None else None
+    handler = reader.scalar(obj, "handler", "RuntimeClass.handler")
+    if not isinstance(name, str) or handler is None:
+        return None
+    return RuntimeClass(name, handler)
+
+
+def resolve_runtime_classes(
+    containers: list[ContainerSpec], runtime_classes: list[RuntimeClass]
+) -> list[ContainerSpec]:
+    """Each container whose `runtimeClassName` names one of `runtime_classes`, with that
+    class's handler as its `runtime_handler`."""
+    handlers = {rc.name: rc.handler for rc in runtime_classes}
+    resolved = []
+    for spec in containers:
+        if spec.runtime is not None and spec.runtime.value in handlers:
+            spec = replace(spec, runtime_handler=handlers[spec.runtime.value])
+        resolved.append(spec)
+    return resolved
 
 
 def _distinct(errors: list[ErrorEntry]) -> tuple[ErrorEntry, ...]:
@@ -363,7 +409,27 @@ def _container_spec(
         env=tuple(_env(container, reader, path)),
         ports=tuple(_ports(container, reader, path)),
         sysctls=tuple(_sysctls(pod_context, reader, path)),
+        namespace=workload.namespace,
+        labels=_labels(workload, reader),
     )
+
+
+def _labels(workload: Workload, reader: _Reader) -> tuple[EnvVar, ...]:
+    """The pod's labels: the pod template's, with the object's own for keys it lacks."""
+    found: dict[str, EnvVar] = {}
+    for metadata in (workload.pod_metadata, workload.metadata):
+        if metadata is None:
+            continue
+        labels = reader.map(metadata, "labels", f"{workload.resource}: labels")
+        if labels is None:
+            continue
+        for key in labels:
+            if not isinstance(key, str) or key in found:
+                continue
+            value = reader.scalar(labels, key, f"{workload.resource}: label {key}")
+            if value is not None:
+                found[key] = EnvVar(key, value.value, value.location)
+    return tuple(found.values())
 
 
 def _merge_contexts(pod: YMap | None, container: YMap | None) -> dict[str, tuple[YMap, str]]:
