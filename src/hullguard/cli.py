@@ -20,6 +20,7 @@ from hullguard import __version__
 
 if TYPE_CHECKING:
     from hullguard.config import Config
+    from hullguard.image.registry import RegistryOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -353,6 +354,128 @@ def image(
     report = inspect_image(request)
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())
+
+
+def _registry_options(insecure_registries: tuple[str, ...]) -> RegistryOptions:
+    """Options for `--insecure-registry` values, each on loopback, else a usage error."""
+    from hullguard.image.registry import RegistryOptions, is_loopback
+
+    for insecure in insecure_registries:
+        host = insecure[1:].partition("]")[0] if insecure.startswith("[") else insecure
+        if not is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host):
+            raise click.BadParameter(
+                f"{insecure}: plain HTTP is allowed only to registries on loopback "
+                "(127.0.0.1, ::1, localhost)",
+                param_hint="--insecure-registry",
+            )
+    return RegistryOptions(insecure_registries=frozenset(insecure_registries))
+
+
+def _password(confirm: bool) -> str:
+    password = os.environ.get("COSIGN_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise click.UsageError("no password: set COSIGN_PASSWORD or run from a terminal")
+    text: str = click.prompt(
+        "Enter password for private key", hide_input=True, confirmation_prompt=confirm
+    )
+    return text
+
+
+def _read_key(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()[: 1024 * 1024]
+    except OSError as exc:
+        raise click.UsageError(f"--key {path}: {exc.strerror}") from None
+
+
+_INSECURE_OPTION = click.option(
+    "--insecure-registry",
+    "insecure_registries",
+    metavar="HOST:PORT",
+    multiple=True,
+    help="A registry reached over plain HTTP; allowed on loopback only. Repeatable.",
+)
+
+
+@cli.command()
+@click.option(
+    "--output-key-prefix",
+    default="cosign",
+    show_default=True,
+    help="Write PREFIX.key (encrypted private key) and PREFIX.pub (public key).",
+)
+def keygen(output_key_prefix: str) -> None:
+    """Write an ECDSA P-256 key pair in cosign's format (password: prompt or COSIGN_PASSWORD)."""
+    from hullguard.signing.keys import generate_keypair
+
+    private_path = Path(output_key_prefix + ".key")
+    public_path = Path(output_key_prefix + ".pub")
+    for existing in (private_path, public_path):
+        if existing.exists():
+            raise click.UsageError(f"{existing} exists; it is not overwritten")
+    private_pem, public_pem = generate_keypair(_password(confirm=True))
+    try:
+        descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(private_pem)
+        public_path.write_bytes(public_pem)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write the key pair: {exc}") from None
+    click.echo(f"Private key written to {private_path}")
+    click.echo(f"Public key written to {public_path}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--key", "key_path", required=True, help="The cosign private key file.")
+@_INSECURE_OPTION
+def sign(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
+    """Sign an image in a registry as cosign does (the sha256-<digest>.sig tag)."""
+    from hullguard.image.registry import RegistryError
+    from hullguard.signing.keys import KeyProblem, load_private_key
+    from hullguard.signing.sign import sign_image
+
+    options = _registry_options(insecure_registries)
+    pem = _read_key(key_path)
+    try:
+        key = load_private_key(pem, _password(confirm=False), what=key_path)
+    except KeyProblem as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        result = sign_image(ref, key, options)
+    except RegistryError as exc:
+        click.echo(f"hullguard: signing failed: {exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"Signed {ref} ({result.digest}): {result.signature_ref}")
+    sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--key", "key_path", required=True, help="The public key file (PEM).")
+@_INSECURE_OPTION
+def verify(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
+    """Verify an image's signatures with a public key. Exit 0 when one verifies, else 1."""
+    from hullguard.signing.keys import KeyProblem, load_public_key
+    from hullguard.signing.verify import verify_image
+
+    options = _registry_options(insecure_registries)
+    try:
+        key = load_public_key(_read_key(key_path), what=key_path)
+    except KeyProblem as exc:
+        raise click.UsageError(str(exc)) from None
+    result = verify_image(ref, key, options)
+    if result.digest:
+        click.echo(f"{ref}: {result.digest}")
+    for found in result.signatures:
+        state = "valid" if found.valid else "INVALID"
+        click.echo(f"  {state}: {found.where} {found.digest}: {found.reason}")
+    for problem in result.problems:
+        click.echo(f"  problem: {problem}")
+    click.echo("verified" if result.verified else "not verified: no signature verifies")
+    sys.exit(EXIT_OK if result.verified else EXIT_FINDINGS)
 
 
 def _run_config(

@@ -1,0 +1,233 @@
+"""Live: sign and verify images in a real registry (Debian's docker-registry) on loopback.
+
+A one-layer busybox image (an OCI layout written here, pushed with skopeo) is signed and
+verified; a tampered payload, a wrong key, a signature for another digest, a moved tag and a
+registry that answers errors each fail verification with a clear reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from hullguard.cli import cli
+from hullguard.image.registry import RegistryOptions
+from hullguard.signing.keys import generate_keypair, load_private_key, load_public_key
+from hullguard.signing.push import RegistryWriter, canonical_json
+from hullguard.signing.sign import parse_ref, sign_image, signature_tag
+from hullguard.signing.verify import verify_image
+from tests.live.registry import Registry, insecure, registry
+from tests.live.test_registry_source import _blob, _image_documents
+
+__all__ = ["registry"]
+
+pytestmark = pytest.mark.live
+BUSYBOX = Path("/bin/busybox")
+
+
+def _push_busybox(registry: Registry, tmp: Path, name: str, marker: str) -> str:
+    layout = tmp / f"layout-{marker}"
+    layer, config, _ = _image_documents(
+        "amd64", {"bin/busybox": BUSYBOX.read_bytes(), "marker": marker.encode()}
+    )
+    layer_d = _blob(layout, layer, "application/vnd.oci.image.layer.v1.tar+gzip")
+    config_d = _blob(layout, config, "application/vnd.oci.image.config.v1+json")
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config_d,
+            "layers": [layer_d],
+        }
+    ).encode()
+    manifest_d = _blob(layout, manifest, "application/vnd.oci.image.manifest.v1+json")
+    (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [manifest_d]}))
+    return registry.push(f"oci:{layout}", name)
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[str, tuple[bytes, bytes]]:
+    return {"ours": generate_keypair("pw"), "other": generate_keypair("pw")}
+
+
+def _private(
+    keys: dict[str, tuple[bytes, bytes]], which: str = "ours"
+) -> ec.EllipticCurvePrivateKey:
+    return load_private_key(keys[which][0], "pw")
+
+
+def _public(keys: dict[str, tuple[bytes, bytes]], which: str = "ours") -> ec.EllipticCurvePublicKey:
+    return load_public_key(keys[which][1])
+
+
+def test_sign_then_verify(
+    registry: Registry, tmp_path: Path, keys: dict[str, tuple[bytes, bytes]]
+) -> None:
+    ref = _push_busybox(registry, tmp_path, "sign/busybox:1", "a")
+    options = insecure(registry)
+    signed = sign_image(ref, _private(keys), options)
+    again = sign_image(ref, _private(keys), options)
+    assert again.signatures == 2  # appended, as cosign does
+    result = verify_image(ref, _public(keys), options)
+    assert result.digest == signed.digest
+    assert [s.valid for s in result.signatures] == [True, True]
+    with RegistryWriter(parse_ref(ref), options) as client:
+        found = client.optional_manifest(signature_tag(signed.digest))
+    assert found is not None
+    layer = found[0]["layers"][0]
+    assert layer["mediaType"] == "application/vnd.dev.cosign.simplesigning.v1+json"
+    assert "dev.cosignproject.cosign/signature" in layer["annotations"]
+    # wrong key
+    wrong = verify_image(ref, _public(keys, "other"), options)
+    assert not wrong.verified
+    assert all("does not verify with this key" in s.reason for s in wrong.signatures)
+
+
+def test_the_cli(registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = _push_busybox(registry, tmp_path, "cli/busybox:1", "b")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COSIGN_PASSWORD", "secret")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["keygen"]).exit_code == 0
+    assert (tmp_path / "cosign.key").stat().st_mode & 0o777 == 0o600
+    args = ["--insecure-registry", registry.host]
+    unsigned = runner.invoke(cli, ["verify", "--key", "cosign.pub", ref, *args])
+    assert unsigned.exit_code == 1
+    assert "no signatures" in unsigned.output
+    signed = runner.invoke(cli, ["sign", "--key", "cosign.key", ref, *args])
+    assert signed.exit_code == 0, signed.output
+    ok = runner.invoke(cli, ["verify", "--key", "cosign.pub", ref, *args])
+    assert ok.exit_code == 0, ok.output
+    monkeypatch.setenv("COSIGN_PASSWORD", "wrong")
+    bad = runner.invoke(cli, ["sign", "--key", "cosign.key", ref, *args])
+    assert bad.exit_code == 2
+    assert "wrong password" in bad.output
+    garbage = runner.invoke(cli, ["verify", "--key", "cosign.key", ref, *args])
+    assert garbage.exit_code == 2
+    assert "not a `PUBLIC KEY`" in garbage.output
+
+
+def _put_signature(
+    registry: Registry, ref: str, digest: str, payload: bytes, signature: str
+) -> None:
+    with RegistryWriter(parse_ref(ref), insecure(registry)) as client:
+        payload_digest = client.push_blob(payload)
+        config = b"{}"
+        config_digest = client.push_blob(config)
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "size": 2,
+                "digest": config_digest,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                    "size": len(payload),
+                    "digest": payload_digest,
+                    "annotations": {"dev.cosignproject.cosign/signature": signature},
+                }
+            ],
+        }
+        client.push_manifest(
+            signature_tag(digest),
+            canonical_json(manifest),
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+
+
+def _signature_of(registry: Registry, ref: str, digest: str) -> tuple[bytes, str]:
+    with RegistryWriter(parse_ref(ref), insecure(registry)) as client:
+        found = client.optional_manifest(signature_tag(digest))
+        assert found is not None
+        layer = found[0]["layers"][0]
+        return client.blob(layer["digest"], 1 << 20), layer["annotations"][
+            "dev.cosignproject.cosign/signature"
+        ]
+
+
+def test_tampering_fails_with_a_reason(
+    registry: Registry, tmp_path: Path, keys: dict[str, tuple[bytes, bytes]]
+) -> None:
+    options = insecure(registry)
+    public = _public(keys)
+    first = _push_busybox(registry, tmp_path, "tamper/busybox:1", "c")
+    second = _push_busybox(registry, tmp_path, "tamper/busybox:2", "d")
+    signed = sign_image(first, _private(keys), options)
+    payload, signature = _signature_of(registry, first, signed.digest)
+    # a signature for another digest, copied under the second image's .sig tag
+    other = verify_image(second, public, options)
+    assert other.digest is not None
+    _put_signature(registry, second, other.digest, payload, signature)
+    copied = verify_image(second, public, options)
+    assert not copied.verified
+    assert "payload digest mismatch" in copied.signatures[0].reason
+    # a tampered payload
+    _put_signature(registry, first, signed.digest, payload.replace(b"}", b" }", 1), signature)
+    tampered = verify_image(first, public, options)
+    assert not tampered.verified
+    assert "bad signature" in tampered.signatures[0].reason
+    # payload not JSON, annotation missing or huge
+    junk_signature = base64.b64encode(
+        _private(keys).sign(b"not json", ec.ECDSA(hashes.SHA256()))
+    ).decode()
+    _put_signature(registry, second, other.digest, b"not json", junk_signature)
+    assert "not JSON" in verify_image(second, public, options).signatures[0].reason
+    _put_signature(registry, second, other.digest, payload, "A" * 100_000)
+    assert "huge" in verify_image(second, public, options).signatures[0].reason
+    # a moved tag: `:1` now names an unsigned image
+    moved = _push_busybox(registry, tmp_path, "tamper/busybox:1", "e")
+    result = verify_image(moved, public, options)
+    assert not result.verified
+    assert result.digest != signed.digest
+    assert "no signatures" in result.problems[0]
+
+
+class _Failing(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if "/manifests/" in self.path and ".sig" not in self.path:
+            body = b'{"schemaVersion":2,"layers":[]}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def failing() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failing_registry(failing: str, keys: dict[str, tuple[bytes, bytes]]) -> None:
+    options = RegistryOptions(insecure_registries=frozenset({failing}), timeout=5)
+    result = verify_image(f"{failing}/x/y:1", _public(keys), options)
+    assert not result.verified
+    assert any("server error 500" in p for p in result.problems)
+    refused = CliRunner().invoke(cli, ["verify", "--key", "/nonexistent.pub", f"{failing}/x/y:1"])
+    assert refused.exit_code == 2
