@@ -27,7 +27,16 @@ from hullguard.discovery import (
 )
 from hullguard.imageref import try_parse_image_ref
 from hullguard.model import ErrorEntry, ErrorKind, Finding, Report, Target, TargetStatus
-from hullguard.registry import CONTAINER, IMAGE, WORKLOAD, Context, Rule, all_rules, rules_matching
+from hullguard.registry import (
+    CONTAINER,
+    IMAGE,
+    PIPELINE,
+    WORKLOAD,
+    Context,
+    Rule,
+    all_rules,
+    rules_matching,
+)
 from hullguard.registry import DOCKERFILE as DOCKERFILE_MODEL
 from hullguard.sources.dockerfile import parse_dockerfile
 from hullguard.spec import ContainerSpec, ImageSpec, image_spec_from_dockerfile
@@ -326,7 +335,10 @@ def _load_ci(run: _Run, candidate: Candidate, text: str) -> str | None:
     github = "/.github/workflows/" in f"/{candidate.display}"
     result = (load_github_workflow if github else load_gitlab_ci)(text, candidate.display)
     run.errors.extend(result.errors)
-    run.units.append(Unit(CI, candidate.display, [(CONTAINER, c) for c in result.containers]))
+    models: list[tuple[str, Any]] = [(CONTAINER, c) for c in result.containers]
+    if result.pipeline is not None:
+        models.append((PIPELINE, result.pipeline))
+    run.units.append(Unit(CI, candidate.display, models))
     return None
 
 

@@ -28,6 +28,7 @@ CONTAINER = "container"  # spec.ContainerSpec (compose, Kubernetes, docker run, 
 WORKLOAD = "k8s-workload"  # sources.kubernetes.Workload: Pod Security Standards controls
 HOST = "host"  # hostaudit.HostAudit: a machine's daemon, files and component versions
 IMAGE_FILES = "image-files"  # image.model.ImageContents: the merged files of a built image
+PIPELINE = "ci-pipeline"  # sources.ci.Pipeline: a CI file's jobs, steps and scripts
 
 RuleFunc = Callable[[Any, "Context"], Iterable[Finding]]
 

@@ -16,6 +16,12 @@ Scripts are parsed with the shell parser at their exact file lines (block scalar
 GitHub `${{ ... }}` expressions are kept as written. Containers described by a CI keyword have
 kind `CI`; `docker run` lines found in scripts have kind `DOCKER_CLI`. Invalid YAML, keys of the
 wrong type and shell that does not parse become error entries; everything else is still read.
+
+Each file is also read as one `Pipeline` for the pipeline rules: its jobs, each with its steps
+(GitHub: a step's `uses` with its `with` inputs, or its `run` script parsed; a job-level `uses`
+of a reusable workflow is a step of its own; GitLab: each line of `before_script`, `script` and
+`after_script` parsed), the containers it starts and its variables. GitLab `include:` templates
+are kept by name; their content is not fetched.
 """
 
 from __future__ import annotations
@@ -52,9 +58,46 @@ _PLACEHOLDER = re.compile(r"\$\{HG([a-z]+)_*\}")
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of a job: an action (`uses`, with its `with` inputs) or a parsed script."""
+
+    location: Location
+    uses: Located[str] | None = None
+    inputs: tuple[tuple[str, Located[str]], ...] = ()
+    script: Script | None = None
+
+    def input(self, name: str) -> Located[str] | None:
+        return next((value for key, value in self.inputs if key == name), None)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job: its steps in order, the containers it starts (its image or `container`, its
+    services) and the variables its scripts see (GitLab: the pipeline's and the job's)."""
+
+    name: str
+    location: Location
+    steps: tuple[Step, ...] = ()
+    containers: tuple[ContainerSpec, ...] = ()
+    variables: tuple[EnvVar, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One CI file: `platform` is `github` or `gitlab`; `includes` the GitLab templates and
+    files it includes, as written."""
+
+    path: str
+    platform: str
+    jobs: tuple[Job, ...] = ()
+    includes: tuple[Located[str], ...] = ()
+
+
+@dataclass(frozen=True)
 class CiResult:
     containers: tuple[ContainerSpec, ...]
     errors: tuple[ErrorEntry, ...]
+    pipeline: Pipeline | None = None
 
 
 @dataclass
@@ -64,6 +107,10 @@ class _Reader:
     containers: list[ContainerSpec] = field(default_factory=list)
     errors: list[ErrorEntry] = field(default_factory=list)
     seen_scripts: set[tuple[int | None, int | None]] = field(default_factory=set)
+    platform: str = "github"
+    jobs: list[Job] = field(default_factory=list)
+    includes: list[Located[str]] = field(default_factory=list)
+    parsed: dict[tuple[int | None, int | None], Script] = field(default_factory=dict)
 
     def error(self, location: Location, message: str) -> None:
         self.errors.append(
@@ -71,7 +118,8 @@ class _Reader:
         )
 
     def result(self) -> CiResult:
-        return CiResult(tuple(self.containers), tuple(self.errors))
+        pipeline = Pipeline(self.display, self.platform, tuple(self.jobs), tuple(self.includes))
+        return CiResult(tuple(self.containers), tuple(self.errors), pipeline)
 
     def documents(self, text: str) -> Iterator[YMap]:
         for document in load_documents(text, self.display):
@@ -115,20 +163,23 @@ class _Reader:
             return None
         return self.lines[line - 1][column - 1 : end - 1].strip() or None
 
-    def script(self, text: str, location: Location, *, expressions: bool = False) -> None:
-        """Find the `docker run` lines of a script written as a YAML scalar at `location`."""
+    def script(self, text: str, location: Location, *, expressions: bool = False) -> Script:
+        """Find the `docker run` lines of a script written as a YAML scalar at `location`; the
+        parsed script is returned (parsed once however many jobs share it)."""
         key = (location.line, location.column)
         if key in self.seen_scripts:
-            return
+            return self.parsed.get(key, Script(()))
         self.seen_scripts.add(key)
         masked, found = _mask_expressions(text) if expressions else (text, [])
         script = _shell_parser.parse(masked, line_map=self.line_map(text, location))
         if found:
             script = _restore_expressions(script, found)
+        self.parsed[key] = script
         runs, errors = runs_from_script(script, self.display)
         self.errors.extend(shell_errors(script, self.display))
         self.errors.extend(errors)
         self.containers.extend(r.spec for r in runs if r.spec is not None)
+        return script
 
     def line_map(self, value: str, location: Location) -> list[tuple[int, int, int]]:
         """Where each line of a scalar's value sits in the file: each source line's text is
@@ -294,33 +345,40 @@ def _default_shell(reader: _Reader, node: YMap) -> str | None:
 
 
 def _github_job(reader: _Reader, job_id: str, job: YMap, default_shell: str | None) -> None:
+    containers: list[ContainerSpec | None] = []
+    pipeline_steps: list[Step] = []
     if "container" in job:
-        _github_container(
-            reader,
-            job["container"],
-            job.at("container"),
-            name=f"job `{job_id}` container",
-            resource=f"jobs.{job_id}.container",
+        containers.append(
+            _github_container(
+                reader,
+                job["container"],
+                job.at("container"),
+                name=f"job `{job_id}` container",
+                resource=f"jobs.{job_id}.container",
+            )
         )
     services = job.get("services")
     if isinstance(services, YMap):
         for service_name, service in services.items():
-            _github_container(
-                reader,
-                service,
-                services.at(service_name),
-                name=f"service `{service_name}` of job `{job_id}`",
-                resource=f"jobs.{job_id}.services.{service_name}",
+            containers.append(
+                _github_container(
+                    reader,
+                    service,
+                    services.at(service_name),
+                    name=f"service `{service_name}` of job `{job_id}`",
+                    resource=f"jobs.{job_id}.services.{service_name}",
+                )
             )
     elif services is not None:
         reader.error(job.at("services"), "`services` should be a mapping")
+    if isinstance(job.get("uses"), str):  # a reusable workflow
+        pipeline_steps.append(_github_uses_step(reader, job))
     steps = job.get("steps")
-    if steps is None:
-        return
-    if not isinstance(steps, YList):
+    if steps is not None and not isinstance(steps, YList):
         reader.error(job.at("steps"), "`steps` should be a list")
-        return
-    for index, step in enumerate(steps):
+    for index, step in enumerate(steps if isinstance(steps, YList) else []):
+        if isinstance(step, YMap) and isinstance(step.get("uses"), str):
+            pipeline_steps.append(_github_uses_step(reader, step))
         if not isinstance(step, YMap) or "run" not in step:
             continue
         shell = step.get("shell", default_shell)
@@ -328,14 +386,36 @@ def _github_job(reader: _Reader, job_id: str, job: YMap, default_shell: str | No
         if program not in _POSIX_SHELLS:
             continue  # pwsh, python, cmd: not shell
         if isinstance(step["run"], str):
-            reader.script(step["run"], step.at("run"), expressions=True)
+            script = reader.script(step["run"], step.at("run"), expressions=True)
+            pipeline_steps.append(Step(step.at("run"), script=script))
         else:
             reader.error(step.at("run"), f"`run` of step {index + 1} should be a string")
+    reader.jobs.append(
+        Job(
+            job_id,
+            job.location,
+            tuple(pipeline_steps),
+            tuple(c for c in containers if c is not None),
+        )
+    )
+
+
+def _github_uses_step(reader: _Reader, node: YMap) -> Step:
+    """A `uses` step (or a job calling a reusable workflow) with its `with` inputs as text."""
+    inputs: list[tuple[str, Located[str]]] = []
+    given = node.get("with")
+    if isinstance(given, YMap):
+        for key, value in given.items():
+            text = reader.scalar_text(value, given.at(key))
+            if text is not None:
+                inputs.append((str(key), Located(text, given.at(key))))
+    uses = Located(str(node["uses"]), node.at("uses"))
+    return Step(node.at("uses"), uses=uses, inputs=tuple(inputs))
 
 
 def _github_container(
     reader: _Reader, value: Any, location: Location, *, name: str, resource: str
-) -> None:
+) -> ContainerSpec | None:
     settings = RunSettings(reader.display)
     image: Located[str] | None = None
     if isinstance(value, str):
@@ -367,13 +447,13 @@ def _github_container(
             settings.env[variable.name] = variable
     elif value is not None:
         reader.error(location, "a container should be a string or a mapping")
-        return
+        return None
     if image is None or not image.value:
-        return
+        return None
     reader.errors.extend(settings.errors)
-    reader.containers.append(
-        settings.spec(kind=CI, name=name, resource=resource, anchor=location, image=image)
-    )
+    spec = settings.spec(kind=CI, name=name, resource=resource, anchor=location, image=image)
+    reader.containers.append(spec)
+    return spec
 
 
 def _list_items(reader: _Reader, node: YMap, key: str) -> Iterator[tuple[Any, Location]]:
@@ -414,10 +494,29 @@ def _env_vars(reader: _Reader, node: YMap, key: str) -> list[EnvVar]:
 
 def load_gitlab_ci(text: str, display: str) -> CiResult:
     """The containers of a `.gitlab-ci.yml` pipeline."""
-    reader = _Reader(display, text.split("\n"))
+    reader = _Reader(display, text.split("\n"), platform="gitlab")
     for pipeline in reader.documents(text):
+        _gitlab_includes(reader, pipeline)
         _gitlab_pipeline(reader, pipeline)
     return reader.result()
+
+
+def _gitlab_includes(reader: _Reader, pipeline: YMap) -> None:
+    """`include:` entries by name: a string, or the `template`/`local`/`project`/`remote`/
+    `component` of a mapping."""
+    value = pipeline.get("include")
+    items: list[tuple[Any, Location]] = []
+    if isinstance(value, YList):
+        items = [(item, value.at(index)) for index, item in enumerate(value)]
+    elif isinstance(value, str | YMap):
+        items = [(value, pipeline.at("include"))]
+    for item, at in items:
+        if isinstance(item, str):
+            reader.includes.append(Located(item, at))
+        elif isinstance(item, YMap):
+            for key in ("template", "local", "project", "remote", "component"):
+                if isinstance(item.get(key), str):
+                    reader.includes.append(Located(item[key], item.at(key)))
 
 
 def _gitlab_pipeline(reader: _Reader, pipeline: YMap) -> None:
@@ -547,6 +646,7 @@ def _gitlab_job(
         variables[variable.name] = variable
 
     specs: list[tuple[str, str, ContainerSpec]] = []
+    steps: list[Step] = []
     image = setting("image")
     if image is not None:
         found = _gitlab_container(reader, *image, variables, kind_of="container")
@@ -567,7 +667,19 @@ def _gitlab_job(
     for key in ("before_script", "script", "after_script"):
         script = setting(key)  # `script` has no default: only the job's own counts
         if script is not None:
-            _gitlab_script(reader, pipeline, *script, key, 0)
+            _gitlab_script(reader, pipeline, *script, key, 0, steps)
+    reader.jobs.append(
+        Job(
+            name,
+            job.location,
+            tuple(steps),
+            tuple(
+                replace(spec, name=_group_name(role, [name]), resource=resource)
+                for role, resource, spec in specs
+            ),
+            tuple(variables.values()),
+        )
+    )
     return specs
 
 
@@ -623,10 +735,16 @@ def _is_dind(image: str) -> bool:
 
 
 def _gitlab_script(
-    reader: _Reader, pipeline: YMap, value: Any, location: Location, key: str, depth: int
+    reader: _Reader,
+    pipeline: YMap,
+    value: Any,
+    location: Location,
+    key: str,
+    depth: int,
+    steps: list[Step],
 ) -> None:
     if isinstance(value, str):
-        reader.script(value, location)
+        steps.append(Step(location, script=reader.script(value, location)))
         return
     if not isinstance(value, YList):
         if isinstance(value, int | float | bool):
@@ -638,10 +756,10 @@ def _gitlab_script(
         return
     reference = _reference(pipeline, value) if depth > 0 else None
     if reference is not None:
-        _gitlab_script(reader, pipeline, *reference, key, depth + 1)
+        _gitlab_script(reader, pipeline, *reference, key, depth + 1, steps)
         return
     for index, item in enumerate(value):
-        _gitlab_script(reader, pipeline, item, value.at(index), key, depth + 1)
+        _gitlab_script(reader, pipeline, item, value.at(index), key, depth + 1, steps)
 
 
 def _reference(pipeline: YMap, value: YList) -> tuple[Any, Location] | None:
