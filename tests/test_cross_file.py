@@ -143,3 +143,31 @@ def test_configured_image_map_names_the_dockerfile(tree) -> None:  # type: ignor
     assert finding.resource == "Deployment/api/containers/api"
     assert finding.severity.value == "high"
     assert any("images/api.Dockerfile" in link for link in finding.chain), finding.chain
+
+
+RUNTIME_CLASS = """apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: sandboxed
+handler: runsc
+"""
+TENANT_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: job
+  namespace: tenants
+spec:
+  runtimeClassName: sandboxed
+  containers:
+    - name: job
+      image: registry.example.com/jobs/run:1.0
+"""
+
+
+def test_a_runtime_class_defined_in_another_file_is_followed(tree) -> None:  # type: ignore[no-untyped-def]
+    root = tree({"cluster/runtimeclass.yaml": RUNTIME_CLASS, "apps/job.yaml": TENANT_POD})
+    options = {"HG603": {"namespaces": ["tenants"]}}
+    config = Config(select=("HG603",), rule_options=options)
+    assert scan(ScanRequest(paths=(str(root),), config=config)).findings == ()
+    alone = scan(ScanRequest(paths=(str(root / "apps"),), config=config))
+    assert [f.rule_id for f in alone.findings] == ["HG603"]

@@ -104,6 +104,7 @@ class _Run:
     paths: dict[str, Path] = field(default_factory=dict)  # display path -> file
     image_specs: dict[str, ImageSpec | None] = field(default_factory=dict)  # by real path
     suppressions: dict[str, Suppressions] = field(default_factory=dict)  # by display path
+    runtime_classes: list[Any] = field(default_factory=list)  # Kubernetes RuntimeClass objects
 
     def lines_of(self, display: str) -> list[str] | None:
         """The lines of a file the run read (or may read: one a source pulled in)."""
@@ -138,6 +139,7 @@ def scan(request: ScanRequest) -> Report:
     for project in _compose_projects(compose):
         _load_compose_project(run, project)
     _resolve_effective_users(run)
+    _resolve_runtime_classes(run)
     for unit in run.units:
         _run_rules(run, unit)
     return _report(run)
@@ -312,6 +314,7 @@ def _load_kubernetes(run: _Run, candidate: Candidate, text: str) -> str | None:
     if result.skipped:
         return result.skipped
     run.errors.extend(result.errors)
+    run.runtime_classes.extend(result.runtime_classes)
     models: list[tuple[str, Any]] = [(WORKLOAD, w) for w in result.workloads]
     models += [(CONTAINER, c) for c in result.containers]
     run.units.append(Unit(KUBERNETES, candidate.display, models))
@@ -407,6 +410,21 @@ def _inside_scan(run: _Run) -> Callable[[Path], bool]:
         return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
     return inside
+
+
+def _resolve_runtime_classes(run: _Run) -> None:
+    """A pod's `runtimeClassName` names a RuntimeClass that may be defined in another file of
+    the tree: resolve every container's class to its handler across the whole scan."""
+    if not run.runtime_classes:
+        return
+    from hullguard.sources.kubernetes import resolve_runtime_classes
+
+    for unit in run.units:
+        if unit.kind != KUBERNETES:
+            continue
+        containers = [m for k, m in unit.models if k == CONTAINER]
+        resolved = iter(resolve_runtime_classes(containers, run.runtime_classes))
+        unit.models = [(k, next(resolved) if k == CONTAINER else m) for k, m in unit.models]
 
 
 def _resolve_effective_users(run: _Run) -> None:
