@@ -109,6 +109,37 @@ def _report_options(command: _F) -> _F:
     return command
 
 
+_SIGNATURE_OPTIONS = (
+    click.option(
+        "--require-signed",
+        is_flag=True,
+        default=None,
+        help="Require every image containers run to be pinned by digest and signed "
+        "(HG620-HG623); the registries are asked before the rules run.",
+    ),
+    click.option(
+        "--key",
+        "key_path",
+        type=click.Path(dir_okay=False),
+        help="The public key (PEM) signatures must verify with (as `[signatures] key`).",
+    ),
+    click.option(
+        "--trusted-registries",
+        multiple=True,
+        metavar="LIST",
+        help="Trusted registries or namespaces, comma lists (HG410, HG623); replaces the "
+        "default list.",
+    ),
+)
+
+
+def _signature_options(command: _F) -> _F:
+    """The signature policy's options, for the commands that judge containers."""
+    for option in reversed(_SIGNATURE_OPTIONS):
+        command = option(command)
+    return command
+
+
 def _image_report_options(command: _F) -> _F:
     """The report options, with the SBOM formats added to `--format`."""
     image_format = _format_option(
@@ -141,6 +172,7 @@ def _image_report_options(command: _F) -> _F:
     help="Value for a Dockerfile ARG, as `docker build --build-arg`.",
 )
 @click.option("--max-file-size", metavar="SIZE", help="Skip larger files (default 5MiB).")
+@_signature_options
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -156,6 +188,9 @@ def scan(
     build_args: tuple[str, ...],
     max_file_size: str | None,
     color: bool | None,
+    require_signed: bool | None,
+    key_path: str | None,
+    trusted_registries: tuple[str, ...],
 ) -> None:
     """Scan source trees: Dockerfiles, Compose files, Kubernetes manifests, CI workflows and
     the `docker run` lines of shell scripts and Makefiles."""
@@ -184,6 +219,7 @@ def scan(
         select=select,
         ignore=ignore,
         more=scan_overrides,
+        signatures=(require_signed, key_path, trusted_registries),
     )
     prints = _baseline(baseline)
     report = run_scan(
@@ -214,6 +250,7 @@ def scan(
 )
 @click.option("--running-only", is_flag=True, help="Audit running containers only.")
 @_report_options
+@_signature_options
 def host(
     docker_host: str | None,
     root: str,
@@ -227,6 +264,9 @@ def host(
     ignore: tuple[str, ...],
     baseline: str | None,
     color: bool | None,
+    require_signed: bool | None,
+    key_path: str | None,
+    trusted_registries: tuple[str, ...],
 ) -> None:
     """Audit this host: the Docker daemon and its settings, the socket, the docker group, the
     daemon's files, engine and kernel versions, and every container on the daemon. Only reads."""
@@ -240,6 +280,7 @@ def host(
         profile=profile,
         select=select,
         ignore=ignore,
+        signatures=(require_signed, key_path, trusted_registries),
     )
     request = HostRequest(
         docker_host=docker_host,
@@ -487,6 +528,7 @@ def _run_config(
     select: Sequence[str],
     ignore: Sequence[str],
     more: Callable[[Config], dict[str, Any]] | None = None,
+    signatures: tuple[bool | None, str | None, Sequence[str]] = (None, None, ()),
 ) -> Config:
     """The configuration file (given, or the nearest one above `search_from`) with the common
     command-line options applied; `more` adds a command's own. Bad values are usage errors."""
@@ -507,13 +549,39 @@ def _run_config(
             overrides["ignore"] = config.ignore + _split(ignore)
         if more is not None:
             overrides.update(more(config))
-        config = replace(config, **overrides)
+        config = _with_signature_options(replace(config, **overrides), *signatures)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     unknown = unknown_rule_tokens(config.select + config.ignore + tuple(config.severity))
     if unknown:
         raise click.UsageError(f"unknown rule(s): {', '.join(unknown)} (see `hullguard rules`)")
     return config
+
+
+def _with_signature_options(
+    config: Config, require: bool | None, key_path: str | None, trusted: Sequence[str]
+) -> Config:
+    """`--require-signed`, `--key` and `--trusted-registries` over the configuration; a key
+    that cannot be read or is not a public key is a usage error."""
+    from hullguard.config import TRUSTED_REGISTRY_RULES
+    from hullguard.signing.keys import KeyProblem, load_public_key
+
+    policy = config.signatures
+    if require is not None:
+        policy = replace(policy, require=require)
+    if key_path is not None:
+        policy = replace(policy, key=key_path)
+    if policy.require and policy.key:
+        try:
+            load_public_key(_read_key(policy.key), what=policy.key)
+        except KeyProblem as exc:
+            raise click.UsageError(str(exc)) from None
+    rule_options = dict(config.rule_options)
+    if trusted:
+        for rule_id in TRUSTED_REGISTRY_RULES:
+            options = {**rule_options.get(rule_id, {}), "trusted_registries": list(_split(trusted))}
+            rule_options[rule_id] = options
+    return replace(config, signatures=policy, rule_options=rule_options)
 
 
 def _baseline(baseline: str | None) -> frozenset[str]:

@@ -25,6 +25,11 @@ images = ["registry.example.com/tenants/*"]   # image patterns (`*`, `?`)
 services = ["ci-runner"]           # compose service names (patterns)
 namespaces = ["tenants-*"]         # Kubernetes namespaces (patterns; unset counts as `default`)
 labels = ["sandbox=required"]      # Kubernetes pod labels, `key=value`
+
+[signatures]                       # HG620-HG623: require signed images pinned by digest
+require = true                     # verify before the rules run (the network is used here)
+key = "cosign.pub"                 # the public key (PEM), relative to this file's folder
+insecure-registries = ["127.0.0.1:5000"]   # plain HTTP, loopback only
 ```
 """
 
@@ -44,16 +49,28 @@ PROFILES = ("default", "pss-baseline", "pss-restricted", "cis-docker")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 _KNOWN_KEYS = frozenset(
     {"select", "ignore", "fail-on", "profile", "exclude", "max-file-size", "build-args",
-     "severity", "rules", "images", "sandbox"}
+     "severity", "rules", "images", "sandbox", "signatures"}
 )  # fmt: skip
 SANDBOX_RULE = "HG603"
 DEFAULT_SANDBOX_RUNTIMES = ("runsc", "kata", "kata-*", "kata-runtime")
 _SANDBOX_SELECTORS = ("images", "services", "namespaces", "labels")
+SIGNATURE_RULES = ("HG620", "HG621", "HG622", "HG623")
+TRUSTED_REGISTRY_RULES = ("HG410", "HG623")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
     """A configuration that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class SignaturePolicy:
+    """`[signatures]`: whether images must be signed, the public key that verifies them and
+    the registries reached over plain HTTP while verifying."""
+
+    require: bool = False
+    key: str | None = None
+    insecure_registries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,16 @@ class Config:
     images: Mapping[str, str] = field(default_factory=dict)  # image repository -> Dockerfile
     severity: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    signatures: SignaturePolicy = field(default_factory=SignaturePolicy)
     source: str | None = None  # the file it came from
+
+    def options_for(self, rule_id: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+        """A rule's options: its defaults, the configured ones, and `require_signed` for the
+        signature rules when the policy is on."""
+        options = {**defaults, **self.rule_options.get(rule_id, {})}
+        if self.signatures.require and rule_id in SIGNATURE_RULES:
+            options["require_signed"] = True
+        return options
 
 
 def parse_fail_on(text: str) -> Severity | None:
@@ -169,6 +195,11 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
     if "sandbox" in data:
         sandbox = parse_sandbox(data["sandbox"], source)
         rule_options[SANDBOX_RULE] = {**rule_options.get(SANDBOX_RULE, {}), **sandbox}
+    signatures = (
+        parse_signatures(data["signatures"], source, folder)
+        if "signatures" in data
+        else SignaturePolicy()
+    )
     return Config(
         select=strings("select"),
         ignore=strings("ignore"),
@@ -180,8 +211,52 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
         images={str(k): str(folder / v) for k, v in images.items()},
         severity=severity,
         rule_options=rule_options,
+        signatures=signatures,
         source=source,
     )
+
+
+def parse_signatures(table: Any, source: str, folder: Path) -> SignaturePolicy:
+    """The `[signatures]` table: `require`, `key` (relative to the config's folder) and
+    `insecure-registries` (loopback only)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: `signatures` must be a table with `require` and `key`")
+    unknown = sorted(set(table) - {"require", "key", "insecure-registries"})
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) in `signatures`: {', '.join(unknown)}")
+    require = table.get("require", False)
+    if not isinstance(require, bool):
+        raise ConfigError(f"{source}: `signatures.require` must be true or false")
+    key = table.get("key")
+    if key is not None and (not isinstance(key, str) or not key):
+        raise ConfigError(f"{source}: `signatures.key` must be the path of a public key file")
+    insecure = table.get("insecure-registries", [])
+    if not isinstance(insecure, list) or not all(isinstance(v, str) and v for v in insecure):
+        raise ConfigError(
+            f"{source}: `signatures.insecure-registries` must be a list of HOST:PORT strings"
+        )
+    problem = non_loopback(insecure)
+    if problem:
+        raise ConfigError(f"{source}: signatures.insecure-registries: {problem}")
+    return SignaturePolicy(
+        require=require,
+        key=str(folder / key) if key else None,
+        insecure_registries=tuple(insecure),
+    )
+
+
+def non_loopback(registries: list[str] | tuple[str, ...]) -> str | None:
+    """Why one of these plain-HTTP registries is refused (it is not on loopback), or None."""
+    from hullguard.image.registry import is_loopback
+
+    for insecure in registries:
+        host = insecure[1:].partition("]")[0] if insecure.startswith("[") else insecure
+        if not is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host):
+            return (
+                f"{insecure}: plain HTTP is allowed only to registries on loopback "
+                "(127.0.0.1, ::1, localhost)"
+            )
+    return None
 
 
 def parse_sandbox(table: Any, source: str) -> dict[str, list[str]]:

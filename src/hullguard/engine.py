@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hullguard import __version__
-from hullguard.config import Config
+from hullguard.config import SIGNATURE_RULES, Config
 from hullguard.discovery import (
     CI,
     COMPOSE,
@@ -26,7 +26,15 @@ from hullguard.discovery import (
     walk,
 )
 from hullguard.imageref import try_parse_image_ref
-from hullguard.model import ErrorEntry, ErrorKind, Finding, Report, Target, TargetStatus
+from hullguard.model import (
+    ErrorEntry,
+    ErrorKind,
+    Finding,
+    Located,
+    Report,
+    Target,
+    TargetStatus,
+)
 from hullguard.registry import (
     CONTAINER,
     IMAGE,
@@ -119,7 +127,7 @@ class _Run:
 
 def scan(request: ScanRequest) -> Report:
     rules = select_rules(request.config)
-    options = {r.id: {**r.options, **request.config.rule_options.get(r.id, {})} for r in rules}
+    options = {r.id: request.config.options_for(r.id, r.options) for r in rules}
     run = _Run(request, rules, options)
     seen: set[str] = set()
     compose: list[Candidate] = []
@@ -140,6 +148,7 @@ def scan(request: ScanRequest) -> Report:
         _load_compose_project(run, project)
     _resolve_effective_users(run)
     _resolve_runtime_classes(run)
+    _verify_signatures(run)
     for unit in run.units:
         _run_rules(run, unit)
     return _report(run)
@@ -157,11 +166,12 @@ def judge(
     make the report, with suppressions by file where findings point into files."""
     request = ScanRequest(paths=(), config=config, baseline=baseline)
     rules = select_rules(config)
-    options = {r.id: {**r.options, **config.rule_options.get(r.id, {})} for r in rules}
+    options = {r.id: config.options_for(r.id, r.options) for r in rules}
     run = _Run(request, rules, options)
     run.targets.extend(targets or [])
     run.errors.extend(errors or [])
     run.units.extend(units)
+    _verify_signatures(run)
     for unit in run.units:
         _run_rules(run, unit)
     return _report(run)
@@ -425,6 +435,27 @@ def _resolve_runtime_classes(run: _Run) -> None:
         containers = [m for k, m in unit.models if k == CONTAINER]
         resolved = iter(resolve_runtime_classes(containers, run.runtime_classes))
         unit.models = [(k, next(resolved) if k == CONTAINER else m) for k, m in unit.models]
+
+
+def _verify_signatures(run: _Run) -> None:
+    """With the signature policy on (`require_signed` for any of HG620-HG623), verify the
+    images every container references and record the verdict on its ContainerSpec, so that
+    the rules, which never use the network, judge it. Runs for `scan` and for `judge`
+    (`hullguard host`), after cross-file resolution and before any rule."""
+    if not any(run.options.get(r, {}).get("require_signed") for r in SIGNATURE_RULES):
+        return
+    from hullguard.signing.policy import Verifier
+
+    verifier = Verifier(run.request.config.signatures)
+    if verifier.key_problem:
+        run.errors.append(ErrorEntry(None, verifier.key_problem, kind=ErrorKind.CONFIG))
+    for unit in run.units:
+        for index, (model_kind, model) in enumerate(unit.models):
+            if model_kind == CONTAINER and model.image is not None and model.signature is None:
+                verdict = verifier.verdict(model.image.value)
+                if verdict is not None:
+                    signature = Located(verdict, model.image.location)
+                    unit.models[index] = (CONTAINER, replace(model, signature=signature))
 
 
 def _resolve_effective_users(run: _Run) -> None:

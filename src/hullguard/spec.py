@@ -272,3 +272,7 @@ class ContainerSpec:
     runtime_handler: Located[str] | None = None
     namespace: str | None = None
     labels: tuple[EnvVar, ...] = ()
+    # The signature policy's verdict on `image` (filled in before the rules when the policy is
+    # on, at the image's location): `verified`, `invalid: <reason>`, `unverified: <reason>`,
+    # `unreachable: <reason>`; None when not checked (not pinned, policy off).
+    signature: Located[str] | None = None

@@ -231,3 +231,53 @@ def test_a_failing_registry(failing: str, keys: dict[str, tuple[bytes, bytes]]) 
     assert any("server error 500" in p for p in result.problems)
     refused = CliRunner().invoke(cli, ["verify", "--key", "/nonexistent.pub", f"{failing}/x/y:1"])
     assert refused.exit_code == 2
+
+
+def test_scan_requires_signed_pinned_images(
+    registry: Registry, tmp_path: Path, keys: dict[str, tuple[bytes, bytes]]
+) -> None:
+    signed_ref = _push_busybox(registry, tmp_path, "policy/signed:1", "p")
+    unsigned_ref = _push_busybox(registry, tmp_path, "policy/unsigned:1", "q")
+    options = insecure(registry)
+    signed = sign_image(signed_ref, _private(keys), options)
+    unsigned = verify_image(unsigned_ref, _public(keys), options)
+    assert unsigned.digest is not None
+    (tmp_path / "cosign.pub").write_bytes(keys["ours"][1])
+    (tmp_path / ".hullguard.toml").write_text(
+        f'[signatures]\ninsecure-registries = ["{registry.host}"]\n'
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    compose = project / "docker-compose.yml"
+    compose.write_text(
+        "services:\n"
+        f"  signed:\n    image: {registry.host}/policy/signed@{signed.digest}\n"
+        f"  unsigned:\n    image: {registry.host}/policy/unsigned@{unsigned.digest}\n"
+        f"  tagged:\n    image: {signed_ref}\n"
+    )
+    args = [
+        "scan",
+        str(project),
+        "--config",
+        str(tmp_path / ".hullguard.toml"),
+        "--select",
+        "HG620,HG621,HG622",
+        "--require-signed",
+        "--key",
+        str(tmp_path / "cosign.pub"),
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    found = {(f["rule_id"], f["resource"]) for f in report["findings"]}
+    assert found == {
+        ("HG621", "services.unsigned"),
+        ("HG620", "services.tagged"),
+    }, result.output
+    message = next(f["message"] for f in report["findings"] if f["rule_id"] == "HG621")
+    assert "no signatures" in message
+    # without the policy, the same file gives none of these findings
+    quiet = CliRunner().invoke(cli, [*args[:6], "--format", "json"])
+    assert json.loads(quiet.output)["findings"] == [], quiet.output

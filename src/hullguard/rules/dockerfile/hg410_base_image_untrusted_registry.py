@@ -74,16 +74,22 @@ def base_image_untrusted_registry(dockerfile: Dockerfile, ctx: Context) -> Itera
     organisation namespaces are not trusted by default, verified publishers included: list the
     ones you have vetted.
     """
-    trusted = [_normalise_prefix(p) for p in _as_list(ctx.options.get("trusted_registries"))]
+    trusted = trusted_prefixes(ctx.options.get("trusted_registries"))
     for stage in dockerfile.stages:
         ref = stage.base_ref
-        if ref is None or _is_trusted(ref, trusted):
+        if ref is None or is_trusted(ref, trusted):
             continue
         yield ctx.finding(
             at=stage.from_instruction,
-            message=f"{stage.label} is built FROM `{stage.base}` from {_origin(ref)}, "
+            message=f"{stage.label} is built FROM `{stage.base}` from {origin(ref)}, "
             "which is not a trusted registry",
         )
+
+
+def trusted_prefixes(option: object) -> list[str]:
+    """A `trusted_registries` option as normalised prefixes for `is_trusted` (shared with
+    HG623, which applies the same list to the images containers run)."""
+    return [_normalise_prefix(p) for p in _as_list(option)]
 
 
 def _as_list(value: object) -> list[str]:
@@ -104,12 +110,14 @@ def _normalise_prefix(prefix: str) -> str:
     return f"{first}/{rest}" if rest else first
 
 
-def _is_trusted(ref: ImageRef, trusted: list[str]) -> bool:
+def is_trusted(ref: ImageRef, trusted: list[str]) -> bool:
+    """Whether the image lies under one of `trusted_prefixes`, on whole path components."""
     name = ref.name
     return any(name == p or name.startswith(p + "/") for p in trusted)
 
 
-def _origin(ref: ImageRef) -> str:
+def origin(ref: ImageRef) -> str:
+    """Where the image comes from, for messages."""
     if ref.is_official:
         return "the Docker Official Images (`docker.io/library`)"
     if ref.is_docker_hub:
