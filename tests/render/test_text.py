@@ -183,3 +183,19 @@ def test_why_is_shown_at_the_first_finding_of_a_rule_only() -> None:
     text = plain(report)
     assert text.count("why:   Whoever can talk to the socket owns the host.") == 1
     assert text.count("fix:   use a socket proxy") == 2
+
+
+def test_findings_of_a_target_whose_name_holds_colons_are_grouped_under_it() -> None:
+    ref = "oci:/layouts/app:1.0"
+    image_finding = replace(
+        TOOL_FINDING,
+        location=Location(logical=f"image/{ref}:/etc/shadow"),
+        snippet=None,
+    )
+    report = replace(
+        sample_report(),
+        targets=(Target("image", ref),),
+        findings=(image_finding,),
+    )
+    headers = [line for line in lines_of(plain(report)) if line and line[0] != " "]
+    assert headers[0] == f"image/{ref}"

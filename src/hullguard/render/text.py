@@ -60,7 +60,8 @@ def render_text(
         legacy_windows=False,
     )
     explained: set[str] = set()  # the "why" of a rule is shown at its first finding only
-    for path, findings in group_by_file(report.findings):
+    objects = [name for t in report.targets for name in (t.path, f"{t.kind}/{t.path}")]
+    for path, findings in group_by_file(report.findings, objects):
         console.print()
         console.print(Text(path, style="bold underline"))
         for finding in findings:
@@ -93,23 +94,33 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
-def group_by_file(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
+def group_by_file(
+    findings: Iterable[Finding], objects: Iterable[str] = ()
+) -> list[tuple[str, list[Finding]]]:
     """Findings grouped by file in path order, each group in line order.
 
     Findings with no path (live targets) are grouped by the object part of their logical
-    location (`container/web` of `container/web:HostConfig.Privileged`), after the files.
+    location (`container/web` of `container/web:HostConfig.Privileged`), after the files: the
+    longest of `objects` (the targets' names) the logical location starts with, since a name may
+    itself hold colons (`image/oci:/layouts/app:1.0:/etc/shadow`); else the part before the
+    first colon.
     """
+    known = sorted(set(objects), key=len, reverse=True)
     groups: dict[tuple[int, str], list[Finding]] = {}
     for finding in findings:
-        groups.setdefault(_group_key(finding.location), []).append(finding)
+        groups.setdefault(_group_key(finding.location, known), []).append(finding)
     return [(key[1], sorted(groups[key], key=_finding_order)) for key in sorted(groups)]
 
 
-def _group_key(location: Location) -> tuple[int, str]:
+def _group_key(location: Location, objects: list[str]) -> tuple[int, str]:
     if location.path:
         return (0, location.path)
     if location.logical:
-        return (1, location.logical.split(":", 1)[0])
+        logical = location.logical
+        for name in objects:
+            if logical == name or logical.startswith(name + ":"):
+                return (1, name)
+        return (1, logical.split(":", 1)[0])
     return (2, "(no location)")
 
 
