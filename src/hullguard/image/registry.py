@@ -262,34 +262,60 @@ class RegistryClient:
             return
         raise RegistryError(f"refusing {url}: plain HTTP only to insecure registries on loopback")
 
-    def _send(self, url: str, headers: Mapping[str, str], stream: bool) -> requests.Response:
-        """GET with redirects followed by hand (each hop checked; the Authorization header
-        is sent only to the registry itself)."""
+    def _send(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        stream: bool,
+        *,
+        method: str = "GET",
+        data: bytes | None = None,
+        what: str | None = None,
+    ) -> requests.Response:
+        """A read (GET, or HEAD for the writer) with redirects followed by hand, each hop
+        checked."""
         for _ in range(MAX_REDIRECTS + 1):
-            self._url_allowed(url)
-            sent = dict(headers)
-            if urlsplit(url).netloc != urlsplit(self.base).netloc:
-                sent.pop("Authorization", None)
-            try:
-                response = self.session.get(
-                    url,
-                    headers=sent,
-                    stream=stream,
-                    allow_redirects=False,
-                    timeout=(min(10.0, self.options.timeout), self.options.timeout),
-                )
-            except requests.Timeout:
-                raise RegistryError(
-                    f"{self.host} did not answer within {self.options.timeout:g} s"
-                ) from None
-            except requests.RequestException as exc:
-                raise RegistryError(f"cannot reach {self.host}: {_short(exc)}") from None
+            response = self._hop(method, url, headers, stream=stream, data=data, what=what)
             if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
                 url = urljoin(url, response.headers["Location"])
                 response.close()
                 continue
             return response
         raise RegistryError(f"{self.host}: more than {MAX_REDIRECTS} redirects")
+
+    def _hop(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        stream: bool,
+        data: bytes | None = None,
+        what: str | None = None,
+    ) -> requests.Response:
+        """One request, redirects not followed; the Authorization header is sent only to the
+        registry itself. `what` names the request in errors."""
+        self._url_allowed(url)
+        sent = dict(headers)
+        if urlsplit(url).netloc != urlsplit(self.base).netloc:
+            sent.pop("Authorization", None)
+        context = f" ({what})" if what else ""
+        try:
+            return self.session.request(
+                method,
+                url,
+                headers=sent,
+                data=data,
+                stream=stream,
+                allow_redirects=False,
+                timeout=(min(10.0, self.options.timeout), self.options.timeout),
+            )
+        except requests.Timeout:
+            raise RegistryError(
+                f"{self.host} did not answer within {self.options.timeout:g} s{context}"
+            ) from None
+        except requests.RequestException as exc:
+            raise RegistryError(f"cannot reach {self.host}{context}: {_short(exc)}") from None
 
     def _get(self, path: str, accept: str | None, what: str, stream: bool) -> requests.Response:
         headers = {"Accept": accept} if accept else {"Accept-Encoding": "identity"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import requests
 
@@ -26,7 +26,6 @@ from hullguard.image.registry import (
     RegistryError,
     _parse_json,
     _read_bounded,
-    _short,
     sha256_digest,
 )
 
@@ -49,67 +48,27 @@ class RegistryWriter(RegistryClient):
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One request with the registry's authentication; GET and HEAD follow redirects
-        (checked hop by hop), writes do not. The response is streamed; the caller closes it."""
-        if method in ("GET", "HEAD"):
-            sent = dict(headers or {})
-            if self.authorization:
-                sent["Authorization"] = self.authorization
-            response = self._send_method(method, url, sent, data)
-            if response.status_code == 401 and not self.authorization:
-                challenge = response.headers.get("WWW-Authenticate", "")
-                response.close()
-                self.authorization = self._authorize(challenge)
-                sent["Authorization"] = self.authorization
-                response = self._send_method(method, url, sent, data)
-            return response
+        (checked hop by hop), writes do not. The response is streamed; the caller closes it.
+        A 401 is answered by logging in once: for reads only when not logged in yet, for
+        writes also when logged in (a token for pulls may not allow pushes)."""
+        reads = method in ("GET", "HEAD")
         sent = dict(headers or {})
+
+        def attempt() -> requests.Response:
+            if reads:
+                return self._send(url, sent, True, method=method, data=data, what=what)
+            return self._hop(method, url, sent, stream=True, data=data, what=what)
+
         if self.authorization:
             sent["Authorization"] = self.authorization
-        response = self._once(method, url, sent, data, what)
-        if response.status_code == 401:
+        response = attempt()
+        if response.status_code == 401 and (not reads or not self.authorization):
             challenge = response.headers.get("WWW-Authenticate", "")
             response.close()
             self.authorization = self._authorize(challenge)
             sent["Authorization"] = self.authorization
-            response = self._once(method, url, sent, data, what)
+            response = attempt()
         return response
-
-    def _once(
-        self, method: str, url: str, headers: Mapping[str, str], data: bytes | None, what: str
-    ) -> requests.Response:
-        self._url_allowed(url)
-        if urlsplit(url).netloc != urlsplit(self.base).netloc:
-            headers = {k: v for k, v in headers.items() if k != "Authorization"}
-        try:
-            return self.session.request(
-                method,
-                url,
-                headers=dict(headers),
-                data=data,
-                stream=True,
-                allow_redirects=False,
-                timeout=(min(10.0, self.options.timeout), self.options.timeout),
-            )
-        except requests.Timeout:
-            raise RegistryError(
-                f"{self.host} did not answer within {self.options.timeout:g} s ({what})"
-            ) from None
-        except requests.RequestException as exc:
-            raise RegistryError(f"cannot reach {self.host} ({what}): {_short(exc)}") from None
-
-    def _send_method(
-        self, method: str, url: str, headers: Mapping[str, str], data: bytes | None
-    ) -> requests.Response:
-        if method == "GET":
-            return self._send(url, headers, True)
-        for _ in range(6):
-            response = self._once(method, url, headers, data, f"{method} {url}")
-            if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
-                url = urljoin(url, response.headers["Location"])
-                response.close()
-                continue
-            return response
-        raise RegistryError(f"{self.host}: too many redirects")
 
     def _fail(self, response: requests.Response, what: str, wanted: tuple[int, ...]) -> None:
         if response.status_code not in wanted:
