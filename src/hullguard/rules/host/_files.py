@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hullguard.sources.host import FileFact
+from collections.abc import Iterator, Mapping
+
+from hullguard.sources.host import FileFact, FileRole, HostFiles
 
 
 def ownership_and_mode_issues(
@@ -19,3 +21,17 @@ def ownership_and_mode_issues(
     if extra:
         issues.append(f"mode {fact.mode_text} allows more than {max_mode:04o}")
     return issues
+
+
+def loose_files(
+    files: HostFiles | None, max_modes: Mapping[FileRole, int]
+) -> Iterator[tuple[FileFact, list[str]]]:
+    """The files of the roles in `max_modes` that break their role's owner and mode limits,
+    each with what is wrong."""
+    for fact in files.files if files is not None else ():
+        limit = max_modes.get(fact.role)
+        if limit is None:
+            continue
+        issues = ownership_and_mode_issues(fact, limit)
+        if issues:
+            yield fact, issues

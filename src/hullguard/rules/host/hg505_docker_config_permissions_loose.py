@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from hullguard.hostaudit import HostAudit
 from hullguard.model import Finding, Severity
 from hullguard.registry import HOST, Context, rule
-from hullguard.rules.host._files import ownership_and_mode_issues
+from hullguard.rules.host._files import loose_files
 from hullguard.sources.host import FileRole
 
 _MAX_MODE = {FileRole.CONFIG_DIR: 0o755, FileRole.DAEMON_JSON: 0o644, FileRole.ENV_FILE: 0o644}
@@ -64,13 +64,5 @@ def docker_config_permissions_loose(audit: HostAudit, ctx: Context) -> Iterator[
     ## Notes
     TLS keys and certificates under /etc/docker have their own, stricter rule (HG506).
     """
-    files = audit.files
-    if files is None:
-        return
-    for fact in files.files:
-        limit = _MAX_MODE.get(fact.role)
-        if limit is None:
-            continue
-        issues = ownership_and_mode_issues(fact, limit)
-        if issues:
-            yield ctx.finding(at=fact.location, message=f"{fact.path} is " + "; ".join(issues))
+    for fact, issues in loose_files(audit.files, _MAX_MODE):
+        yield ctx.finding(at=fact.location, message=f"{fact.path} is " + "; ".join(issues))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from hullguard.hostaudit import HostAudit
 from hullguard.model import Finding, Severity
 from hullguard.registry import HOST, Context, rule
-from hullguard.rules.host._files import ownership_and_mode_issues
+from hullguard.rules.host._files import loose_files
 from hullguard.sources.host import FileRole
 
 _MAX_MODE = {
@@ -62,16 +62,7 @@ def docker_tls_file_permissions_loose(audit: HostAudit, ctx: Context) -> Iterato
     ## Notes
     Only paths written as absolute paths are checked.
     """
-    files = audit.files
-    if files is None:
-        return
-    for fact in files.files:
-        limit = _MAX_MODE.get(fact.role)
-        if limit is None:
-            continue
-        issues = ownership_and_mode_issues(fact, limit)
-        if not issues:
-            continue
+    for fact, issues in loose_files(audit.files, _MAX_MODE):
         readable = fact.role is FileRole.TLS_KEY and bool(fact.mode & 0o044 or fact.uid != 0)
         yield ctx.finding(
             at=fact.location,
