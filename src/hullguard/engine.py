@@ -638,7 +638,15 @@ def _suppressions(run: _Run, display: str) -> Suppressions:
 def _fingerprint_key(finding: Finding) -> str:
     """What identifies a finding regardless of where unrelated edits move it."""
     anchor = " ".join((finding.snippet or "").split()) or finding.location.logical or ""
-    parts = (finding.rule_id, finding.location.path or "", finding.resource or "", anchor)
+    parts: tuple[str, ...] = (
+        finding.rule_id,
+        finding.location.path or "",
+        finding.resource or "",
+        anchor,
+    )
+    if finding.vulnerability is not None:
+        vuln = finding.vulnerability
+        parts += (str(vuln.get("id", "")), str(vuln.get("package", "")))
     return "\0".join(parts)
 
 

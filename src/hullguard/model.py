@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -127,9 +128,12 @@ class Finding:
     snippet: str | None = None
     chain: tuple[str, ...] = ()
     fingerprint: str = ""
+    # Vulnerability findings only: id, aliases, package, ecosystem, installed_version,
+    # fixed_version, cvss (and the extra keys documented in hullguard.vuln.model.Match.to_dict).
+    vulnerability: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "rule_id": self.rule_id,
             "rule_name": self.rule_name,
             "pillar": self.pillar,
@@ -144,6 +148,9 @@ class Finding:
             "chain": list(self.chain),
             "fingerprint": self.fingerprint,
         }
+        if self.vulnerability is not None:
+            data["vulnerability"] = dict(self.vulnerability)
+        return data
 
 
 class TargetStatus(enum.Enum):

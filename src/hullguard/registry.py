@@ -176,6 +176,7 @@ class Context:
         fix: str | None = None,
         resource: str | None = None,
         chain: Iterable[str] = (),
+        vulnerability: Mapping[str, Any] | None = None,
     ) -> Finding:
         location = _location_of(at)
         snippet = None
@@ -198,6 +199,7 @@ class Context:
             references=self.rule.references,
             snippet=snippet,
             chain=tuple(chain),
+            vulnerability=vulnerability,
         )
 
 

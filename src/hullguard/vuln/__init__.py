@@ -1,0 +1,1 @@
+"""Known vulnerabilities: the local database, its importers and the matcher."""
