@@ -30,6 +30,15 @@ labels = ["sandbox=required"]      # Kubernetes pod labels, `key=value`
 require = true                     # verify before the rules run (the network is used here)
 key = "cosign.pub"                 # the public key (PEM), relative to this file's folder
 insecure-registries = ["127.0.0.1:5000"]   # plain HTTP, loopback only
+
+[vulnerabilities]                  # the vulnerability database and the matcher
+db = "~/.cache/hullguard/vuln.db"  # default: $HULLGUARD_DB, else $XDG_CACHE_HOME/hullguard/vuln.db
+max-age-days = 7                   # scans warn when the database is older
+osv-url = "https://osv-vulnerabilities.storage.googleapis.com"   # `db update` downloads from here
+ecosystems = ["PyPI", "Debian:12"] # what `db update` fetches besides those found in scans
+ignore-unfixed = false             # report only vulnerabilities that have a fix
+severity = ["high", "critical"]    # report only these severities (default: all)
+ignore-file = ".hullguardignore.yaml"   # accepted vulnerabilities, with reason and expiry
 ```
 """
 
@@ -49,7 +58,7 @@ PROFILES = ("default", "pss-baseline", "pss-restricted", "cis-docker")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 _KNOWN_KEYS = frozenset(
     {"select", "ignore", "fail-on", "profile", "exclude", "max-file-size", "build-args",
-     "severity", "rules", "images", "sandbox", "signatures"}
+     "severity", "rules", "images", "sandbox", "signatures", "vulnerabilities"}
 )  # fmt: skip
 SANDBOX_RULE = "HG603"
 DEFAULT_SANDBOX_RUNTIMES = ("runsc", "kata", "kata-*", "kata-runtime")
@@ -73,6 +82,24 @@ class SignaturePolicy:
     insecure_registries: tuple[str, ...] = ()
 
 
+DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com"
+DEFAULT_IGNORE_FILE = ".hullguardignore.yaml"
+
+
+@dataclass(frozen=True)
+class VulnerabilityPolicy:
+    """`[vulnerabilities]`: where the database is, how old it may be, where `db update`
+    downloads from, and which vulnerability findings to report."""
+
+    db: str | None = None  # None: $HULLGUARD_DB, else $XDG_CACHE_HOME/hullguard/vuln.db
+    max_age_days: int = 7
+    osv_url: str = DEFAULT_OSV_URL
+    ecosystems: tuple[str, ...] = ()
+    ignore_unfixed: bool = False
+    severities: tuple[Severity, ...] = ()  # empty: every severity
+    ignore_file: str | None = None  # None: .hullguardignore.yaml in the working folder
+
+
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
@@ -86,6 +113,7 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     signatures: SignaturePolicy = field(default_factory=SignaturePolicy)
+    vulnerabilities: VulnerabilityPolicy = field(default_factory=VulnerabilityPolicy)
     source: str | None = None  # the file it came from
 
     def options_for(self, rule_id: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,6 +228,11 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
         if "signatures" in data
         else SignaturePolicy()
     )
+    vulnerabilities = (
+        parse_vulnerabilities(data["vulnerabilities"], source, folder)
+        if "vulnerabilities" in data
+        else VulnerabilityPolicy()
+    )
     return Config(
         select=strings("select"),
         ignore=strings("ignore"),
@@ -212,7 +245,61 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
         severity=severity,
         rule_options=rule_options,
         signatures=signatures,
+        vulnerabilities=vulnerabilities,
         source=source,
+    )
+
+
+_VULNERABILITY_KEYS = frozenset(
+    {"db", "max-age-days", "osv-url", "ecosystems", "ignore-unfixed", "severity", "ignore-file"}
+)
+
+
+def parse_vulnerabilities(table: Any, source: str, folder: Path) -> VulnerabilityPolicy:
+    """The `[vulnerabilities]` table; paths are relative to the config's folder."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: `vulnerabilities` must be a table")
+    unknown = sorted(set(table) - _VULNERABILITY_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) in `vulnerabilities`: {', '.join(unknown)}")
+
+    def path(key: str) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{source}: `vulnerabilities.{key}` must be a path")
+        return str(folder / Path(value).expanduser())
+
+    max_age = table.get("max-age-days", 7)
+    if not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0:
+        raise ConfigError(f"{source}: `vulnerabilities.max-age-days` must be a whole number >= 0")
+    url = table.get("osv-url", DEFAULT_OSV_URL)
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise ConfigError(f"{source}: `vulnerabilities.osv-url` must be an http(s) URL")
+    ecosystems = table.get("ecosystems", [])
+    if not isinstance(ecosystems, list) or not all(isinstance(e, str) and e for e in ecosystems):
+        raise ConfigError(f"{source}: `vulnerabilities.ecosystems` must be a list of names")
+    unfixed = table.get("ignore-unfixed", False)
+    if not isinstance(unfixed, bool):
+        raise ConfigError(f"{source}: `vulnerabilities.ignore-unfixed` must be true or false")
+    raw = table.get("severity", [])
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise ConfigError(f"{source}: `vulnerabilities.severity` must be a list of severities")
+    try:
+        severities = tuple(Severity.parse(str(v)) for v in raw)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: vulnerabilities.severity: {exc}") from None
+    return VulnerabilityPolicy(
+        db=path("db"),
+        max_age_days=max_age,
+        osv_url=url.rstrip("/"),
+        ecosystems=tuple(ecosystems),
+        ignore_unfixed=unfixed,
+        severities=severities,
+        ignore_file=path("ignore-file"),
     )
 
 
