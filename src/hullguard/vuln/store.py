@@ -1,0 +1,747 @@
+"""The local vulnerability database: one SQLite file (stdlib `sqlite3`).
+
+Layout (schema version `SCHEMA_VERSION`, kept in `PRAGMA user_version`):
+
+- `sources`: one row per feed, the unit an import replaces or an update refreshes:
+  `osv:PyPI` (OSV records of one ecosystem), `alpine-secdb:v3.19/main` (one secdb file),
+  `debian-oval:Debian:12` (one OVAL file). It keeps the kind, where the data came from, when it
+  was imported, how many records it holds, the newest `modified` time among them and, for OSV
+  feeds, the `cursor` an incremental `db update` starts from (the newest time listed in
+  `modified_id.csv` at the last update).
+- `advisories`: one row per (feed, id): aliases, summary, details, dates, withdrawn, severity
+  and references, the lists as compact JSON.
+- `affected`: one row per (advisory, ecosystem, package), indexed on (ecosystem, package):
+  the ranges and versions as compact JSON, the GitHub upper bound and the source's rating.
+- `meta`: `updated_at`, the time of the last write.
+
+Readers open the file read-only (`VulnDB.open`); every write goes through `DatabaseWriter`,
+which builds a copy beside the file and swaps it in with `os.replace`, so that a reader never
+sees a half-written database and a failed write leaves the old one intact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from hullguard.vuln.model import Advisory, Affected, Event, Range, SeverityScore
+
+if TYPE_CHECKING:
+    from hullguard.config import VulnerabilityPolicy
+
+SCHEMA_VERSION = 1
+DB_FILENAME = "vuln.db"
+WANTED_FILENAME = "wanted-ecosystems.txt"
+LOOKUP_CHUNK = 500
+_MAX_WANTED_BYTES = 64 * 1024
+
+_SCHEMA_V1 = """
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL DEFAULT '',
+    imported_at TEXT NOT NULL,
+    records INTEGER NOT NULL DEFAULT 0,
+    newest_modified TEXT,
+    cursor TEXT
+);
+CREATE TABLE advisories (
+    pk INTEGER PRIMARY KEY,
+    feed TEXT NOT NULL,
+    id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    aliases TEXT,
+    summary TEXT,
+    details TEXT,
+    published TEXT,
+    modified TEXT,
+    withdrawn TEXT,
+    severity TEXT,
+    refs TEXT,
+    UNIQUE (feed, id)
+);
+CREATE TABLE affected (
+    advisory INTEGER NOT NULL,
+    ecosystem TEXT NOT NULL,
+    package TEXT NOT NULL,
+    ranges TEXT,
+    versions TEXT,
+    last_known_affected TEXT,
+    rating TEXT
+);
+CREATE INDEX affected_package ON affected (ecosystem, package);
+CREATE INDEX affected_advisory ON affected (advisory);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+
+# MIGRATIONS[n] takes a database of schema version n to version n + 1 (0: an empty file).
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class DatabaseError(Exception):
+    """The database cannot be read or written; the message names the file."""
+
+
+class DatabaseMissing(DatabaseError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"no vulnerability database at {path}: "
+            "run `hullguard db update` or `hullguard db import PATH`"
+        )
+        self.path = path
+
+
+def default_db_path(policy: VulnerabilityPolicy | None = None) -> Path:
+    """Where the database is when `--db` is not given: `[vulnerabilities].db`, then
+    `$HULLGUARD_DB`, then `$XDG_CACHE_HOME/hullguard/vuln.db`, then `~/.cache/hullguard/vuln.db`."""
+    if policy is not None and policy.db:
+        return Path(policy.db).expanduser()
+    env = os.environ.get("HULLGUARD_DB")
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME")
+    base = Path(cache).expanduser() if cache and Path(cache).is_absolute() else None
+    if base is None:
+        base = Path.home() / ".cache"
+    return base / "hullguard" / DB_FILENAME
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    name: str  # the feed: "osv:PyPI", "alpine-secdb:v3.19/main", "debian-oval:Debian:12"
+    kind: str  # "osv", "alpine-secdb", "debian-oval"
+    origin: str  # the file, folder or URL it came from
+    records: int
+    imported_at: datetime
+    newest_modified: str | None
+    cursor: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "origin": self.origin,
+            "records": self.records,
+            "imported_at": _iso(self.imported_at),
+            "newest_modified": self.newest_modified,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DbStatus:
+    path: Path
+    schema_version: int
+    size_bytes: int
+    updated_at: datetime | None  # UTC
+    age_days: float | None
+    sources: tuple[SourceStatus, ...]
+
+    @property
+    def records(self) -> int:
+        return sum(source.records for source in self.sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "schema_version": self.schema_version,
+            "size_bytes": self.size_bytes,
+            "updated_at": _iso(self.updated_at) if self.updated_at else None,
+            "age_days": round(self.age_days, 2) if self.age_days is not None else None,
+            "records": self.records,
+            "sources": [source.to_dict() for source in self.sources],
+        }
+
+
+def stale_warning(status: DbStatus, max_age_days: int) -> str | None:
+    """The warning a scan prints when the database is older than `max_age_days`; None when
+    it is fresh enough or the limit is 0 (never warn)."""
+    if max_age_days <= 0:
+        return None
+    if status.age_days is None:
+        return (
+            f"the vulnerability database at {status.path} has no update time: "
+            "run `hullguard db update`"
+        )
+    if status.age_days <= max_age_days:
+        return None
+    days = math.floor(status.age_days)
+    return (
+        f"the vulnerability database at {status.path} is {days} days old "
+        f"(more than {max_age_days}): run `hullguard db update`"
+    )
+
+
+def record_wanted_ecosystems(db_path: Path, ecosystems: Iterable[str]) -> None:
+    """Remember the ecosystems a scan needed in `wanted-ecosystems.txt` beside the database,
+    so that `db update` fetches them. Best effort: any failure is ignored."""
+    try:
+        new = {e.strip() for e in ecosystems if e and e.strip() and "\n" not in e}
+        if not new:
+            return
+        wanted_file = db_path.parent / WANTED_FILENAME
+        known = set(read_wanted_ecosystems(db_path))
+        if new <= known:
+            return
+        wanted_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".wanted-", dir=wanted_file.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write("".join(f"{name}\n" for name in sorted(known | new)))
+            os.replace(tmp, wanted_file)
+        except BaseException:
+            with _ignore_os_errors():
+                os.unlink(tmp)
+            raise
+    except (OSError, ValueError, TypeError):
+        return
+
+
+def read_wanted_ecosystems(db_path: Path) -> list[str]:
+    """The ecosystems scans recorded as wanted; [] when there is no readable file."""
+    try:
+        with open(db_path.parent / WANTED_FILENAME, encoding="utf-8") as f:
+            text = f.read(_MAX_WANTED_BYTES)
+    except (OSError, UnicodeDecodeError):
+        return []
+    return sorted({line.strip() for line in text.splitlines() if line.strip()})
+
+
+class _ignore_os_errors:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        return isinstance(exc, OSError)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class VulnDB:
+    """A read-only view of the database."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, version: int) -> None:
+        self.path = path
+        self._db = connection
+        self.schema_version = version
+
+    @classmethod
+    def open(cls, path: Path) -> VulnDB:
+        path = Path(path)
+        if not path.is_file():
+            raise DatabaseMissing(path)
+        uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+        try:
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open the vulnerability database {path}: {exc}") from exc
+        try:
+            version = _user_version(connection, path)
+            check_schema_readable(path, version)
+            _check_tables(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+        return cls(path, connection, version)
+
+    def __enter__(self) -> VulnDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def lookup(
+        self, ecosystem: str, names: Collection[str]
+    ) -> dict[str, list[tuple[Advisory, Affected]]]:
+        """For each name (normalised with `normalise_name`), the advisories that are not
+        withdrawn with their `Affected` entry for (ecosystem, name). Names without any are
+        left out. An advisory's `affected` holds the entries this call found for it."""
+        wanted = sorted(set(names))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows += self._query(
+                "SELECT a.pk, a.id, a.source, a.aliases, a.summary, a.details, a.published,"
+                " a.modified, a.severity, a.refs, f.package, f.ranges, f.versions,"
+                " f.last_known_affected, f.rating"
+                " FROM affected f JOIN advisories a ON a.pk = f.advisory"
+                f" WHERE f.ecosystem = ? AND f.package IN ({marks}) AND a.withdrawn IS NULL"
+                " ORDER BY a.pk",
+                (ecosystem, *chunk),
+            )
+        entries: dict[int, list[Affected]] = {}
+        heads: dict[int, tuple[Any, ...]] = {}
+        for row in rows:
+            pk = row[0]
+            affected = Affected(
+                ecosystem=ecosystem,
+                package=row[10],
+                ranges=_ranges_from_json(row[11]),
+                versions=tuple(_json_list(row[12])),
+                last_known_affected=row[13],
+                rating=row[14],
+            )
+            entries.setdefault(pk, []).append(affected)
+            heads[pk] = row
+        found: dict[str, list[tuple[Advisory, Affected]]] = {}
+        for pk, affected_list in entries.items():
+            row = heads[pk]
+            advisory = Advisory(
+                id=row[1],
+                source=row[2],
+                aliases=tuple(_json_list(row[3])),
+                summary=row[4] or "",
+                details=row[5] or "",
+                published=row[6],
+                modified=row[7],
+                withdrawn=None,
+                severity=tuple(SeverityScore(t, s) for t, s in _json_list(row[8])),
+                references=tuple(_json_list(row[9])),
+                affected=tuple(affected_list),
+            )
+            for affected in affected_list:
+                found.setdefault(affected.package, []).append((advisory, affected))
+        return found
+
+    def ecosystems(self) -> list[str]:
+        return [row[0] for row in self._query("SELECT DISTINCT ecosystem FROM affected", ())]
+
+    def status(self) -> DbStatus:
+        return read_status(self._db, self.path, self.schema_version)
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise DatabaseError(
+                f"cannot read the vulnerability database {self.path}: {exc}"
+            ) from exc
+
+
+def check_schema_readable(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"the vulnerability database {path} has schema version {version}, newer than this "
+            f"hullguard reads ({SCHEMA_VERSION}): upgrade hullguard, or rebuild the database "
+            "with `hullguard db update --full`"
+        )
+    if version < SCHEMA_VERSION:
+        what = "is empty" if version == 0 else f"has the older schema version {version}"
+        raise DatabaseError(
+            f"the vulnerability database {path} {what}: run `hullguard db update` or "
+            "`hullguard db import PATH` to bring it to version "
+            f"{SCHEMA_VERSION}"
+        )
+
+
+def read_status(db: sqlite3.Connection, path: Path, version: int) -> DbStatus:
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        rows = db.execute(
+            "SELECT name, kind, origin, records, imported_at, newest_modified, cursor"
+            " FROM sources ORDER BY name"
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot read the vulnerability database {path}: {exc}") from exc
+    sources = tuple(
+        SourceStatus(
+            name=r[0],
+            kind=r[1],
+            origin=r[2],
+            records=int(r[3]),
+            imported_at=_parse_time(r[4]) or datetime.fromtimestamp(0, UTC),
+            newest_modified=r[5],
+            cursor=r[6],
+        )
+        for r in rows
+    )
+    updated = _parse_time(meta.get("updated_at"))
+    age = (datetime.now(UTC) - updated).total_seconds() / 86400 if updated else None
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return DbStatus(path, version, size, updated, age, sources)
+
+
+def _user_version(db: sqlite3.Connection, path: Path) -> int:
+    try:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise DatabaseError(
+            f"{path} is not a hullguard vulnerability database (not SQLite: {exc})"
+        ) from exc
+
+
+def _check_tables(db: sqlite3.Connection, path: Path) -> None:
+    try:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot read the vulnerability database {path}: {exc}") from exc
+    missing = {"sources", "advisories", "affected", "meta"} - names
+    if missing:
+        raise DatabaseError(
+            f"{path} is not a hullguard vulnerability database (no table {sorted(missing)[0]})"
+        )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """What a batch of advisories is: the feed it belongs to, and whether the batch is the
+    whole feed (an import replaces everything the feed held) or some records of it (upserted)."""
+
+    name: str
+    kind: str
+    origin: str
+    complete: bool = True
+
+
+class DatabaseWriter:
+    """Writes into a copy of the database and swaps it in on `commit`.
+
+    The copy is a temporary file in the database's folder; `commit` migrates it to the
+    current schema, refreshes the source counts, compacts it, fsyncs it and renames it over the
+    database. Leaving the `with` block without `commit` (an error, Ctrl-C) deletes the copy
+    and the old database is as it was.
+    """
+
+    def __init__(self, path: Path, *, fresh: bool = False) -> None:
+        self.path = Path(path)
+        self.fresh = fresh
+        self._tmp: Path | None = None
+        self._db: sqlite3.Connection | None = None
+        self._touched: set[str] = set()  # feeds written in this session
+        self._written: dict[tuple[str, str], int] = {}  # (feed, id) -> pk, this session
+        self._newest: dict[str, str] = {}
+        self.changed = False
+
+    def __enter__(self) -> DatabaseWriter:
+        self.begin()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.abort()
+
+    def begin(self) -> None:
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+        except OSError as exc:
+            raise DatabaseError(f"cannot write beside {self.path}: {exc}") from exc
+        self._tmp = Path(name)
+        if not self.fresh and self.path.exists():
+            # an existing file must be one we can read before it is copied and changed
+            try:
+                check = _probe(self.path)
+                if check > SCHEMA_VERSION:
+                    check_schema_readable(self.path, check)
+                shutil.copyfile(self.path, self._tmp)
+            except OSError as exc:
+                self.abort()
+                raise DatabaseError(f"cannot copy {self.path}: {exc}") from exc
+            except BaseException:
+                self.abort()
+                raise
+        try:
+            db = sqlite3.connect(self._tmp, isolation_level=None)
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute("PRAGMA cache_size = -65536")
+            self._db = db
+            self._migrate()
+            db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            self.abort()
+            raise DatabaseError(
+                f"cannot write the vulnerability database {self.path}: {exc}"
+            ) from exc
+
+    def _migrate(self) -> None:
+        db = self._conn
+        version = _user_version(db, self.path)
+        while version < SCHEMA_VERSION:
+            db.executescript(MIGRATIONS[version])
+            version += 1
+            db.execute(f"PRAGMA user_version = {version}")
+            self.changed = True
+        _check_tables(db, self.path)
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise DatabaseError(f"the vulnerability database {self.path} is not open for writing")
+        return self._db
+
+    # the feeds --------------------------------------------------------------------------------
+
+    def feed_state(self, name: str) -> SourceStatus | None:
+        row = self._conn.execute(
+            "SELECT name, kind, origin, records, imported_at, newest_modified, cursor"
+            " FROM sources WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return None
+        return SourceStatus(
+            row[0],
+            row[1],
+            row[2],
+            int(row[3]),
+            _parse_time(row[4]) or datetime.fromtimestamp(0, UTC),
+            row[5],
+            row[6],
+        )
+
+    def feeds(self, kind: str | None = None) -> list[SourceStatus]:
+        names = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT name FROM sources WHERE ? IS NULL OR kind = ? ORDER BY name", (kind, kind)
+            )
+        ]
+        return [s for s in (self.feed_state(n) for n in names) if s is not None]
+
+    def start_feed(self, feed: Feed, *, cursor: str | None = None) -> None:
+        """Declare a batch; a complete batch first empties the feed (once per session)."""
+        db = self._conn
+        if feed.complete and feed.name not in self._touched:
+            db.execute(
+                "DELETE FROM affected WHERE advisory IN (SELECT pk FROM advisories WHERE feed = ?)",
+                (feed.name,),
+            )
+            db.execute("DELETE FROM advisories WHERE feed = ?", (feed.name,))
+            self._written = {k: v for k, v in self._written.items() if k[0] != feed.name}
+        self._touched.add(feed.name)
+        now = _iso(datetime.now(UTC))
+        db.execute(
+            "INSERT INTO sources (name, kind, origin, imported_at, cursor) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, origin = excluded.origin,"
+            " imported_at = excluded.imported_at, cursor = coalesce(excluded.cursor, cursor)",
+            (feed.name, feed.kind, feed.origin, now, cursor),
+        )
+        self.changed = True
+
+    def set_cursor(self, feed: str, cursor: str | None) -> None:
+        self._conn.execute("UPDATE sources SET cursor = ? WHERE name = ?", (cursor, feed))
+
+    def put(self, feed: str, advisory: Advisory) -> None:
+        """Store one advisory of `feed` (declared by `start_feed`). A record already written
+        in this session under the same id gains the new affected entries (a CVE found in two
+        files of one feed); one from an earlier session is replaced."""
+        db = self._conn
+        key = (feed, advisory.id)
+        pk = self._written.get(key)
+        if pk is None:
+            old = db.execute("SELECT pk FROM advisories WHERE feed = ? AND id = ?", key).fetchone()
+            if old is not None:
+                db.execute("DELETE FROM affected WHERE advisory = ?", (old[0],))
+                db.execute("DELETE FROM advisories WHERE pk = ?", (old[0],))
+            cursor = db.execute(
+                "INSERT INTO advisories (feed, id, source, aliases, summary, details, published,"
+                " modified, withdrawn, severity, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    feed,
+                    advisory.id,
+                    advisory.source,
+                    _json_or_null(list(advisory.aliases)),
+                    advisory.summary or None,
+                    advisory.details or None,
+                    advisory.published,
+                    advisory.modified,
+                    advisory.withdrawn,
+                    _json_or_null([[s.type, s.score] for s in advisory.severity]),
+                    _json_or_null(list(advisory.references)),
+                ),
+            )
+            pk = int(cursor.lastrowid or 0)
+            self._written[key] = pk
+        elif advisory.aliases:
+            row = db.execute("SELECT aliases FROM advisories WHERE pk = ?", (pk,)).fetchone()
+            merged = list(dict.fromkeys([*_json_list(row[0] if row else None), *advisory.aliases]))
+            db.execute("UPDATE advisories SET aliases = ? WHERE pk = ?", (_json_dumps(merged), pk))
+        db.executemany(
+            "INSERT INTO affected (advisory, ecosystem, package, ranges, versions,"
+            " last_known_affected, rating) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    pk,
+                    a.ecosystem,
+                    a.package,
+                    _json_or_null(
+                        [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges]
+                    ),
+                    _json_or_null(list(a.versions)),
+                    a.last_known_affected,
+                    a.rating,
+                )
+                for a in advisory.affected
+            ],
+        )
+        if advisory.modified and advisory.modified > self._newest.get(feed, ""):
+            self._newest[feed] = advisory.modified
+
+    def remove(self, feed: str, advisory_id: str) -> None:
+        db = self._conn
+        row = db.execute(
+            "SELECT pk FROM advisories WHERE feed = ? AND id = ?", (feed, advisory_id)
+        ).fetchone()
+        if row is not None:
+            db.execute("DELETE FROM affected WHERE advisory = ?", (row[0],))
+            db.execute("DELETE FROM advisories WHERE pk = ?", (row[0],))
+
+    def put_many(self, feed: str, advisories: Iterable[Advisory]) -> int:
+        count = 0
+        for advisory in advisories:
+            self.put(feed, advisory)
+            count += 1
+        return count
+
+    # finishing --------------------------------------------------------------------------------
+
+    def commit(self) -> DbStatus:
+        """Refresh the counts, compact, fsync and swap the copy in; returns the new status."""
+        db = self._conn
+        tmp = self._tmp
+        assert tmp is not None
+        try:
+            for name in self._touched:
+                records, newest = db.execute(
+                    "SELECT count(*), max(modified) FROM advisories WHERE feed = ?", (name,)
+                ).fetchone()
+                db.execute(
+                    "UPDATE sources SET records = ?, newest_modified = ? WHERE name = ?",
+                    (records, newest, name),
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)",
+                (_iso(datetime.now(UTC)),),
+            )
+            db.execute("COMMIT")
+            db.execute("VACUUM")
+            status = read_status(db, tmp, SCHEMA_VERSION)
+            db.close()
+            self._db = None
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.path)
+            self._tmp = None
+            _fsync_folder(self.path.parent)
+        except (sqlite3.Error, OSError) as exc:
+            self.abort()
+            raise DatabaseError(
+                f"cannot write the vulnerability database {self.path}: {exc}"
+            ) from exc
+        return DbStatus(
+            self.path,
+            status.schema_version,
+            self.path.stat().st_size,
+            status.updated_at,
+            status.age_days,
+            status.sources,
+        )
+
+    def abort(self) -> None:
+        """Drop the copy; the database stays as it was. Safe to call twice."""
+        if self._db is not None:
+            with _ignore_sqlite_errors():
+                self._db.close()
+            self._db = None
+        if self._tmp is not None:
+            with _ignore_os_errors():
+                os.unlink(self._tmp)
+            self._tmp = None
+
+
+class _ignore_sqlite_errors:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        return isinstance(exc, sqlite3.Error)
+
+
+def _probe(path: Path) -> int:
+    """The schema version of an existing file, opened read-only."""
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open the vulnerability database {path}: {exc}") from exc
+    try:
+        return _user_version(db, path)
+    finally:
+        db.close()
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --- encoding --------------------------------------------------------------------------------
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_or_null(value: list[Any]) -> str | None:
+    return _json_dumps(value) if value else None
+
+
+def _json_list(text: str | None) -> list[Any]:
+    if not text:
+        return []
+    value = json.loads(text)
+    return value if isinstance(value, list) else []
+
+
+def _ranges_from_json(text: str | None) -> tuple[Range, ...]:
+    return tuple(
+        Range(kind, tuple(Event(e[0], e[1]) for e in events)) for kind, events in _json_list(text)
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
