@@ -94,6 +94,18 @@ class Location:
             "logical": self.logical,
         }
 
+    @classmethod
+    def from_dict(cls, data: object, where: str = "location") -> Location:
+        doc = _object(data, where)
+        return cls(
+            path=_optional(doc, "path", str, where),
+            line=_optional(doc, "line", int, where),
+            column=_optional(doc, "column", int, where),
+            end_line=_optional(doc, "end_line", int, where),
+            end_column=_optional(doc, "end_column", int, where),
+            logical=_optional(doc, "logical", str, where),
+        )
+
     def __str__(self) -> str:
         where = self.path or self.logical or "?"
         if self.line is not None:
@@ -152,6 +164,32 @@ class Finding:
             data["vulnerability"] = dict(self.vulnerability)
         return data
 
+    @classmethod
+    def from_dict(cls, data: object, where: str = "finding") -> Finding:
+        """The finding `to_dict` wrote; ValueError naming the field when it is not one."""
+        doc = _object(data, where)
+        try:
+            severity = Severity.parse(_required(doc, "severity", str, where))
+        except ValueError as exc:
+            raise ValueError(f"{where}.severity: {exc}") from None
+        vulnerability = _optional(doc, "vulnerability", dict, where)
+        return cls(
+            rule_id=_required(doc, "rule_id", str, where),
+            rule_name=_required(doc, "rule_name", str, where),
+            pillar=_required(doc, "pillar", int, where),
+            severity=severity,
+            message=_required(doc, "message", str, where),
+            target_kind=_required(doc, "target_kind", str, where),
+            location=Location.from_dict(doc.get("location"), f"{where}.location"),
+            resource=_optional(doc, "resource", str, where),
+            fix=_optional(doc, "fix", str, where),
+            references=_strings(doc, "references", where),
+            snippet=_optional(doc, "snippet", str, where),
+            chain=_strings(doc, "chain", where),
+            fingerprint=_optional(doc, "fingerprint", str, where) or "",
+            vulnerability=vulnerability,
+        )
+
 
 class TargetStatus(enum.Enum):
     OK = "ok"
@@ -174,6 +212,21 @@ class Target:
         if self.note:
             data["note"] = self.note
         return data
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "target") -> Target:
+        doc = _object(data, where)
+        status = _optional(doc, "status", str, where) or TargetStatus.OK.value
+        try:
+            parsed = TargetStatus(status)
+        except ValueError:
+            raise ValueError(f"{where}.status: unknown status {status!r}") from None
+        return cls(
+            kind=_required(doc, "kind", str, where),
+            path=_required(doc, "path", str, where),
+            status=parsed,
+            note=_optional(doc, "note", str, where),
+        )
 
 
 class ErrorKind(enum.Enum):
@@ -208,6 +261,23 @@ class ErrorEntry:
             data["rule_id"] = self.rule_id
         return data
 
+    @classmethod
+    def from_dict(cls, data: object, where: str = "error") -> ErrorEntry:
+        doc = _object(data, where)
+        kind = _optional(doc, "kind", str, where) or ErrorKind.PARSE.value
+        try:
+            parsed = ErrorKind(kind)
+        except ValueError:
+            raise ValueError(f"{where}.kind: unknown error kind {kind!r}") from None
+        return cls(
+            path=_optional(doc, "path", str, where),
+            message=_required(doc, "message", str, where),
+            line=_optional(doc, "line", int, where),
+            column=_optional(doc, "column", int, where),
+            kind=parsed,
+            rule_id=_optional(doc, "rule_id", str, where),
+        )
+
 
 @dataclass(frozen=True)
 class Report:
@@ -220,6 +290,10 @@ class Report:
     suppressed: int = 0
     baselined: int = 0
     fail_on: Severity | None = Severity.MEDIUM
+    # Where the report was made: {"host": ..., "command": ...}; a merged report's `fleet`
+    # summary (hullguard.merge). Both optional: written only when set.
+    origin: Mapping[str, Any] | None = None
+    fleet: Mapping[str, Any] | None = None
 
     def by_pillar(self) -> dict[str, int]:
         counts = Counter(str(f.pillar) for f in self.findings)
@@ -246,16 +320,91 @@ class Report:
         return 1 if self.failing() else 0
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "schema": REPORT_SCHEMA,
             "tool": {"name": "hullguard", "version": self.version},
-            "targets": [t.to_dict() for t in self.targets],
-            "findings": [f.to_dict() for f in self.findings],
-            "errors": [e.to_dict() for e in self.errors],
-            "summary": {
-                "by_pillar": self.by_pillar(),
-                "by_severity": self.by_severity(),
-                "suppressed": self.suppressed,
-                "baselined": self.baselined,
-            },
         }
+        if self.origin is not None:
+            data["origin"] = dict(self.origin)
+        data.update(
+            {
+                "targets": [t.to_dict() for t in self.targets],
+                "findings": [f.to_dict() for f in self.findings],
+                "errors": [e.to_dict() for e in self.errors],
+                "summary": {
+                    "by_pillar": self.by_pillar(),
+                    "by_severity": self.by_severity(),
+                    "suppressed": self.suppressed,
+                    "baselined": self.baselined,
+                },
+            }
+        )
+        if self.fleet is not None:
+            data["fleet"] = dict(self.fleet)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object, fail_on: Severity | None = Severity.MEDIUM) -> Report:
+        """The report `to_dict` wrote (a `hullguard/report/v1` document), so that
+        `Report.from_dict(r.to_dict()).to_dict() == r.to_dict()`; ValueError naming the
+        field when it is not one. `fail_on` is not part of the document."""
+        doc = _object(data, "report")
+        if doc.get("schema") != REPORT_SCHEMA:
+            raise ValueError(f"not a {REPORT_SCHEMA} report (schema: {doc.get('schema')!r})")
+        tool = _object(doc.get("tool", {}), "tool")
+        summary = _object(doc.get("summary", {}), "summary")
+        return cls(
+            version=_optional(tool, "version", str, "tool") or "",
+            targets=tuple(
+                Target.from_dict(t, f"targets[{i}]") for i, t in enumerate(_list(doc, "targets"))
+            ),
+            findings=tuple(
+                Finding.from_dict(f, f"findings[{i}]") for i, f in enumerate(_list(doc, "findings"))
+            ),
+            errors=tuple(
+                ErrorEntry.from_dict(e, f"errors[{i}]") for i, e in enumerate(_list(doc, "errors"))
+            ),
+            suppressed=_optional(summary, "suppressed", int, "summary") or 0,
+            baselined=_optional(summary, "baselined", int, "summary") or 0,
+            fail_on=fail_on,
+            origin=_optional(doc, "origin", dict, "report"),
+            fleet=_optional(doc, "fleet", dict, "report"),
+        )
+
+
+def _object(data: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected a JSON object, found {type(data).__name__}")
+    return data
+
+
+def _required(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T:
+    if key not in doc:
+        raise ValueError(f"{where}.{key}: missing")
+    value = _optional(doc, key, kind, where)
+    if value is None:
+        raise ValueError(f"{where}.{key}: missing")
+    return value
+
+
+def _optional(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{where}.{key}: expected {kind.__name__}, found {type(value).__name__}")
+    return value
+
+
+def _list(doc: Mapping[str, Any], key: str) -> list[Any]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"{key}: expected a list, found {type(value).__name__}")
+    return value
+
+
+def _strings(doc: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = doc.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where}.{key}: expected a list of strings")
+    return tuple(value)
