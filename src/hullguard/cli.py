@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hullguard import __version__
+from hullguard import __version__, progress
+from hullguard.completion import SHELLS, complete_rule, complete_rule_list
 
 if TYPE_CHECKING:
     from hullguard.config import Config
@@ -28,13 +29,52 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="hullguard",
                       message="%(prog)s %(version)s")  # fmt: skip
-def cli() -> None:
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bars and no notes on standard error, for every command; the report and "
+    "errors are unchanged. Each command also takes it after its name.",
+)
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool) -> None:
     """Audit containers against six pillars of container security.
 
     \b
     1 Docker socket   2 Privileges   3 Host mounts
     4 Dockerfile and image hygiene   5 Host   6 Pipeline
+
+    Colour follows NO_COLOR (https://no-color.org) unless `--color` is given.
     """
+    progress.set_quiet(quiet)
+    progress.set_color(None)
+    if os.environ.get("NO_COLOR"):
+        ctx.color = False
+
+
+def _quiet_given(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        progress.set_quiet(True)
+
+
+# `-q` on a subcommand: the same as `hullguard -q` before it (set by the group first, so a
+# subcommand's flag only ever turns quiet on).
+_QUIET_OPTION = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    expose_value=False,
+    callback=_quiet_given,
+    help="No progress bars and no notes on standard error; the report and errors only.",
+)
+
+
+def _color_given(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
+    """`--color/--no-color`: wins over NO_COLOR, for the report, the bars and click's messages."""
+    progress.set_color(value)
+    if value is not None:
+        ctx.color = value
+    return value
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -87,17 +127,28 @@ _REPORT_OPTIONS = (
         "--select",
         multiple=True,
         metavar="RULES",
+        shell_complete=complete_rule_list,
         help="Only these rules: ids, id prefixes (HG4) or names; repeatable, comma lists.",
     ),
-    click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules."),
+    click.option(
+        "--ignore",
+        multiple=True,
+        metavar="RULES",
+        shell_complete=complete_rule_list,
+        help="Skip these rules.",
+    ),
     click.option(
         "--baseline",
         type=click.Path(dir_okay=False),
         help="Report only findings not in this earlier JSON report.",
     ),
     click.option(
-        "--color/--no-color", default=None, help="Colour the text report (default: auto)."
+        "--color/--no-color",
+        default=None,
+        callback=_color_given,
+        help="Colour the text report (default: on a terminal, unless NO_COLOR is set).",
     ),
+    _QUIET_OPTION,
 )
 
 
@@ -447,6 +498,7 @@ _INSECURE_OPTION = click.option(
     show_default=True,
     help="Write PREFIX.key (encrypted private key) and PREFIX.pub (public key).",
 )
+@_QUIET_OPTION
 def keygen(output_key_prefix: str) -> None:
     """Write an ECDSA P-256 key pair in cosign's format (password: prompt or COSIGN_PASSWORD)."""
     from hullguard.signing.keys import generate_keypair
@@ -472,6 +524,7 @@ def keygen(output_key_prefix: str) -> None:
 @click.argument("ref")
 @click.option("--key", "key_path", required=True, help="The cosign private key file.")
 @_INSECURE_OPTION
+@_QUIET_OPTION
 def sign(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
     """Sign an image in a registry as cosign does (the sha256-<digest>.sig tag)."""
     from hullguard.image.registry import RegistryError
@@ -497,6 +550,7 @@ def sign(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
 @click.argument("ref")
 @click.option("--key", "key_path", required=True, help="The public key file (PEM).")
 @_INSECURE_OPTION
+@_QUIET_OPTION
 def verify(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
     """Verify an image's signatures with a public key. Exit 0 when one verifies, else 1."""
     from hullguard.signing.keys import KeyProblem, load_public_key
@@ -609,11 +663,9 @@ def _parse_build_args(values: Sequence[str]) -> dict[str, str]:
 
 
 def _use_color(flag: bool | None, output: str | None) -> bool:
-    if flag is not None:
-        return flag
-    if output or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
+    """`--color/--no-color`, else not into a file or under NO_COLOR, else on a terminal (or
+    FORCE_COLOR)."""
+    return progress.color_wanted(None if output else sys.stdout, flag)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -651,7 +703,7 @@ def rules_command(fmt: str, pillar: int | None) -> None:
 
 
 @cli.command()
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=complete_rule)
 def explain(rule_id: str) -> None:
     """Show one rule's documentation page (by id or name)."""
     from hullguard.docs import rule_page
@@ -661,6 +713,22 @@ def explain(rule_id: str) -> None:
     if not matches:
         raise click.UsageError(f"no rule {rule_id!r} (see `hullguard rules`)")
     click.echo(rule_page(matches[0]), nl=False)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish (installing it: see the README).
+
+    \b
+    bash:  eval "$(hullguard completion bash)"          in ~/.bashrc
+    zsh:   eval "$(hullguard completion zsh)"           in ~/.zshrc
+    fish:  hullguard completion fish > ~/.config/fish/completions/hullguard.fish
+    """
+    from hullguard.completion import completion_script
+
+    script = completion_script(cli, shell)
+    click.echo(script, nl=not script.endswith("\n"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
