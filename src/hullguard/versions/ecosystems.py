@@ -1,0 +1,167 @@
+"""Version ordering by OSV ecosystem: the one entry point the vulnerability matcher uses.
+
+An OSV ecosystem name may carry a release after a colon (`Debian:12`, `Alpine:v3.19`,
+`Ubuntu:22.04:LTS`, `Rocky Linux:9`); the part before the first colon chooses the ordering:
+
+| ecosystems | ordering |
+|---|---|
+| Debian, Ubuntu | dpkg (Debian Policy §5.6.12) |
+| Alpine, Wolfi, Chainguard | apk-tools |
+| Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE, Mageia, openEuler | rpm `labelCompare` |
+| PyPI | PEP 440 (`packaging.version.Version`) |
+| npm, crates.io | SemVer 2.0.0 |
+| Go | Go module versions (golang.org/x/mod/semver) |
+
+`sort_key(ecosystem)` gives a key function for `sorted`/`min`/comparisons; keys are cached, so
+sorting the same versions again costs a dictionary look-up each. A version that the ecosystem's
+grammar refuses raises `InvalidVersion`; an ecosystem without an ordering here raises
+`UnsupportedEcosystem`. OSV's `introduced: "0"` is accepted everywhere.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Final
+
+import packaging.version
+
+from hullguard.versions import apk, rpm, semver
+from hullguard.versions.dpkg import _EMPTY_RUN, DebianVersion, _runs
+
+_CACHE_SIZE: Final = 65536
+
+
+class InvalidVersion(ValueError):
+    """A version string that its ecosystem's grammar refuses."""
+
+    def __init__(self, ecosystem: str, version: str, reason: str) -> None:
+        super().__init__(f"invalid {ecosystem} version {version!r}: {reason}")
+        self.ecosystem = ecosystem
+        self.version = version
+        self.reason = reason
+
+
+class UnsupportedEcosystem(ValueError):
+    """An ecosystem whose version ordering hullguard does not know."""
+
+    def __init__(self, ecosystem: str) -> None:
+        known = ", ".join(sorted(_ORDERING_OF))
+        super().__init__(f"no version ordering for ecosystem {ecosystem!r} (known: {known})")
+        self.ecosystem = ecosystem
+
+
+DpkgPartKey = tuple[tuple[tuple[int, ...], int], ...]
+
+
+def _dpkg_part_key(part: str) -> DpkgPartKey:
+    """dpkg compares runs pairwise, padding the shorter list with empty runs. Without trailing
+    empty runs and with one empty run appended, plain tuple order agrees: only the first run
+    can be empty, so the appended run meets a non-empty run wherever the lists part, except
+    when a part has no run left at all, which gets a second empty run for that case."""
+    runs = _runs(part)
+    while runs and runs[-1] == _EMPTY_RUN:
+        runs.pop()
+    if not runs:
+        return (_EMPTY_RUN, _EMPTY_RUN)
+    return (*runs, _EMPTY_RUN)
+
+
+def _dpkg_key(text: str) -> tuple[int, DpkgPartKey, DpkgPartKey]:
+    version = DebianVersion.parse(text)
+    return (version.epoch, _dpkg_part_key(version.upstream), _dpkg_part_key(version.revision))
+
+
+def _apk_key(text: str) -> apk.VersionKey:
+    if not apk.is_valid(text):
+        raise ValueError("not digits{.digits}{letter}{_suffix{N}}{~hash}{-rN} as apk-tools reads")
+    return apk.key(text)
+
+
+def _rpm_key(text: str) -> rpm.LabelKey:
+    if not text or text != text.strip():
+        raise ValueError("empty or surrounded by white space")
+    return rpm.label_key(text)
+
+
+def _pep440_key(text: str) -> packaging.version.Version:
+    try:
+        return packaging.version.Version(text)
+    except packaging.version.InvalidVersion as exc:
+        raise ValueError("not a PEP 440 version") from exc
+
+
+_KEYS: Final[dict[str, Callable[[str], Any]]] = {
+    "dpkg": _dpkg_key,
+    "apk": _apk_key,
+    "rpm": _rpm_key,
+    "pep440": _pep440_key,
+    "semver-npm": semver.npm_key,
+    "semver-cargo": semver.cargo_key,
+    "go": semver.go_key,
+}
+
+_ORDERING_OF: Final[dict[str, str]] = {
+    "Debian": "dpkg",
+    "Ubuntu": "dpkg",
+    "Alpine": "apk",
+    "Wolfi": "apk",
+    "Chainguard": "apk",
+    "Red Hat": "rpm",
+    "Rocky Linux": "rpm",
+    "AlmaLinux": "rpm",
+    "openSUSE": "rpm",
+    "SUSE": "rpm",
+    "Mageia": "rpm",
+    "openEuler": "rpm",
+    "PyPI": "pep440",
+    "npm": "semver-npm",
+    "crates.io": "semver-cargo",
+    "Go": "go",
+}
+_ORDERING_OF_FOLDED: Final = {name.casefold(): kind for name, kind in _ORDERING_OF.items()}
+
+
+def ordering(ecosystem: str) -> str | None:
+    """The name of the ordering an OSV ecosystem uses (`dpkg`, `apk`, `rpm`, `pep440`,
+    `semver-npm`, `semver-cargo`, `go`), or None."""
+    base = ecosystem.split(":", 1)[0].strip()
+    return _ORDERING_OF.get(base) or _ORDERING_OF_FOLDED.get(base.casefold())
+
+
+def supports(ecosystem: str) -> bool:
+    """Whether versions of this OSV ecosystem can be ordered."""
+    return ordering(ecosystem) is not None
+
+
+@functools.cache
+def _cached(kind: str) -> Callable[[str], Any]:
+    return functools.lru_cache(maxsize=_CACHE_SIZE)(_KEYS[kind])
+
+
+@functools.lru_cache(maxsize=1024)
+def sort_key(ecosystem: str) -> Callable[[str], Any]:
+    """A key function ordering versions of the ecosystem; it raises InvalidVersion."""
+    kind = ordering(ecosystem)
+    if kind is None:
+        raise UnsupportedEcosystem(ecosystem)
+    parse = _cached(kind)
+
+    def key(version: str) -> Any:
+        if not isinstance(version, str):
+            raise InvalidVersion(
+                ecosystem, str(version), f"a {type(version).__name__}, not a string"
+            )
+        try:
+            return parse(version)
+        except ValueError as exc:
+            raise InvalidVersion(ecosystem, version, str(exc)) from None
+
+    return key
+
+
+def compare(ecosystem: str, left: str, right: str) -> int:
+    """Compare two versions of the ecosystem: -1, 0 or 1."""
+    key = sort_key(ecosystem)
+    a, b = key(left), key(right)
+    return int((a > b) - (a < b))
