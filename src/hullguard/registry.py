@@ -29,6 +29,7 @@ WORKLOAD = "k8s-workload"  # sources.kubernetes.Workload: Pod Security Standards
 HOST = "host"  # hostaudit.HostAudit: a machine's daemon, files and component versions
 IMAGE_FILES = "image-files"  # image.model.ImageContents: the merged files of a built image
 PIPELINE = "ci-pipeline"  # sources.ci.Pipeline: a CI file's jobs, steps and scripts
+VULNERABILITIES = "vulnerabilities"  # vuln.scan.VulnerablePackages: matched packages
 
 RuleFunc = Callable[[Any, "Context"], Iterable[Finding]]
 
