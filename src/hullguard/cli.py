@@ -22,6 +22,7 @@ from hullguard.completion import SHELLS, complete_rule, complete_rule_list
 if TYPE_CHECKING:
     from hullguard.config import Config
     from hullguard.image.registry import RegistryOptions
+    from hullguard.model import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -281,6 +282,7 @@ def scan(
             compose_files=compose_files,
         )
     )
+    report = _with_origin(report, "scan")
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())
 
@@ -341,7 +343,7 @@ def host(
         baseline=_baseline(baseline),
     )
     try:
-        report = audit_host(request)
+        report = _with_origin(audit_host(request), "host", root)
     except NoSuchRoot as exc:
         raise click.UsageError(str(exc)) from None
     _emit(render(report, fmt, color=_use_color(color, output)), output)
@@ -349,7 +351,7 @@ def host(
 
 
 @cli.command()
-@click.argument("ref")
+@click.argument("ref", required=False)
 @click.option(
     "--docker-host",
     metavar="URL",
@@ -371,9 +373,29 @@ def host(
     help="A registry reached over plain HTTP instead of HTTPS; allowed on loopback only. "
     "Repeatable.",
 )
+@click.option(
+    "--catalog",
+    metavar="REGISTRY",
+    help="Instead of REF, audit the images of this registry (host[:port]): every tag of "
+    "every repository its catalogue lists.",
+)
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="With --catalog: audit only shard I of N (0 <= I < N), the references whose SHA-256 "
+    "modulo N is I. Default: 0/1, all of them.",
+)
+@click.option(
+    "--repository",
+    "repository_globs",
+    metavar="GLOB",
+    multiple=True,
+    help="With --catalog: only repositories matching GLOB (e.g. 'team-a/*'). Repeatable.",
+)
 @_image_report_options
 def image(
-    ref: str,
+    ref: str | None,
     docker_host: str | None,
     platform_text: str | None,
     insecure_registries: tuple[str, ...],
@@ -386,6 +408,9 @@ def image(
     ignore: tuple[str, ...],
     baseline: str | None,
     color: bool | None,
+    catalog: str | None,
+    shard_text: str | None,
+    repository_globs: tuple[str, ...],
 ) -> None:
     """Audit a built image: its config and its files.
 
@@ -400,7 +425,10 @@ def image(
                                not know); credentials from ~/.docker/config.json
 
     With `--format cyclonedx` or `--format spdx-json` it writes an SBOM of the image's packages
-    instead of a report, and exits 0 (2 when the image cannot be read)."""
+    instead of a report, and exits 0 (2 when the image cannot be read).
+
+    With `--catalog REGISTRY` (and no REF) it audits the registry's images, or one shard of
+    them with `--shard I/N`: one report with a target per image."""
     from hullguard.image.registry import RegistryOptions, is_loopback, parse_platform
     from hullguard.image.run import ImageRequest, image_sbom, inspect_image
     from hullguard.render import render
@@ -425,6 +453,15 @@ def image(
                 "(127.0.0.1, ::1, localhost)",
                 param_hint="--insecure-registry",
             )
+    if catalog is not None or ref is None or shard_text is not None or repository_globs:
+        options = RegistryOptions(
+            platform=platform, insecure_registries=frozenset(insecure_registries)
+        )
+        report = _catalog_report(
+            ref, catalog, shard_text, repository_globs, fmt, config, _baseline(baseline), options
+        )
+        _emit(render(report, fmt, color=_use_color(color, output)), output)
+        sys.exit(report.exit_code())
     request = ImageRequest(
         ref=ref,
         docker_host=docker_host,
@@ -443,7 +480,92 @@ def image(
             sys.exit(EXIT_USAGE)
         _emit(sbom.text, output)
         sys.exit(EXIT_OK)
-    report = inspect_image(request)
+    report = _with_origin(inspect_image(request), "image")
+    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    sys.exit(report.exit_code())
+
+
+def _catalog_report(
+    ref: str | None,
+    catalog: str | None,
+    shard_text: str | None,
+    repositories: tuple[str, ...],
+    fmt: str,
+    config: Config,
+    baseline: frozenset[str],
+    options: RegistryOptions,
+) -> Report:
+    """`image --catalog`: the options checked (usage errors), then the shard audited."""
+    from hullguard.image.catalog import CatalogRequest, audit_catalog, check_registry, parse_shard
+
+    if catalog is None:
+        if ref is None:
+            raise click.UsageError("missing REF, or --catalog REGISTRY to audit a registry")
+        raise click.UsageError("--shard and --repository go with --catalog REGISTRY, not REF")
+    if ref is not None:
+        raise click.UsageError(f"give REF or --catalog, not both (REF: {ref})")
+    if fmt in _SBOM_FORMATS:
+        raise click.BadParameter(
+            "an SBOM is of one image, not of a catalogue", param_hint="--format"
+        )
+    try:
+        shard = parse_shard(shard_text or "0/1")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    try:
+        registry = check_registry(catalog)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--catalog") from None
+    request = CatalogRequest(registry, shard, repositories, config, baseline, options)
+    return _with_origin(audit_catalog(request), "image")
+
+
+def _with_origin(report: Report, command: str, root: str | None = None) -> Report:
+    """The report with its `origin`: the command, and the host it describes."""
+    from hullguard.merge import origin
+
+    return replace(report, origin=origin(command, root))
+
+
+def _render_formats() -> list[str]:
+    from hullguard.render import FORMATS
+
+    return list(FORMATS)
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_format_option(_render_formats())
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the fleet report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    metavar="SEVERITY",
+    help="Exit 1 when a merged finding is at or above SEVERITY (info..critical, or never). "
+    "Default: medium.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: auto).")
+def merge(
+    reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, color: bool | None
+) -> None:
+    """Combine JSON reports (`--format json` of host, image, scan, catalogue shards or earlier
+    merges) into one fleet report: findings deduplicated (same fingerprint, same target; a host
+    audit's findings are scoped to its host), targets and errors unioned, and a summary by
+    report, host, image and pillar. A file that cannot be read is an error entry (exit 2)."""
+    from hullguard.config import ConfigError, parse_fail_on
+    from hullguard.merge import merge_files
+    from hullguard.model import Severity
+    from hullguard.render import render
+
+    try:
+        threshold = parse_fail_on(fail_on) if fail_on is not None else Severity.MEDIUM
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fail-on") from None
+    report = merge_files(reports, threshold)
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())
 

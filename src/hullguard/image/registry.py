@@ -45,6 +45,7 @@ MiB = 1024 * 1024
 MAX_MANIFEST_BYTES = 4 * MiB
 MAX_TOKEN_BYTES = 1 * MiB
 MAX_REDIRECTS = 5
+MAX_LISTING_PAGES = 10_000
 CHUNK = 1024 * 1024
 DOCKER_HUB_HOST = "registry-1.docker.io"
 
@@ -211,6 +212,17 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), params
 
 
+def next_link(header: str | None, current: str) -> str | None:
+    """The absolute URL of the `rel="next"` entry of a `Link` header (RFC 8288), resolved
+    against `current`; None when there is none."""
+    if not header:
+        return None
+    for link in requests.utils.parse_header_links(header):
+        if "next" in link.get("rel", "").lower().split() and link.get("url"):
+            return urljoin(current, link["url"])
+    return None
+
+
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -243,6 +255,48 @@ class RegistryClient:
         except ImageRefError as exc:
             raise RegistryError(f"not an image reference: {exc}") from None
         return cls(ref, options or RegistryOptions())
+
+    @classmethod
+    def for_registry(
+        cls, registry: str, repository: str = "", options: RegistryOptions | None = None
+    ) -> RegistryClient:
+        """A client of `registry` (host[:port]) itself, or of one of its repositories, for the
+        listings of the distribution API."""
+        raw = f"{registry}/{repository}" if repository else registry
+        ref = ImageRef(raw=raw, registry=registry, path=repository, tag=None, digest=None)
+        return cls(ref, options or RegistryOptions())
+
+    def list_names(self, path: str, key: str, what: str, page_size: int = 1000) -> list[str]:
+        """A paginated listing of the distribution API (`/v2/_catalog` under `repositories`,
+        `/v2/<name>/tags/list` under `tags`): `n=page_size`, then each `Link: <...>;
+        rel="next"` followed, on this registry only, until there is none."""
+        names: list[str] = []
+        page: str | None = f"{path}?{urlencode({'n': page_size})}"
+        seen: set[str] = set()
+        while page is not None:
+            if page in seen or len(seen) >= MAX_LISTING_PAGES:
+                raise RegistryError(
+                    f"{self.host}: {what}: the pages do not end (a `Link` loop, or more than "
+                    f"{MAX_LISTING_PAGES} pages)"
+                )
+            seen.add(page)
+            with self._get(page, "application/json", what, True) as response:
+                body = _read_bounded(response, MAX_MANIFEST_BYTES, what)
+                link = response.headers.get("Link")
+            values = _parse_json(body, f"{self.host} {what}").get(key) or []
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise RegistryError(f"{self.host}: {what}: `{key}` is not a list of names")
+            names.extend(values)
+            following = next_link(link, self.base + page)
+            page = None
+            if following is not None:
+                parts = urlsplit(following)
+                if f"{parts.scheme}://{parts.netloc}" != self.base:
+                    raise RegistryError(
+                        f"{self.host}: {what}: the next page {following} is on another host"
+                    )
+                page = parts.path + (f"?{parts.query}" if parts.query else "")
+        return names
 
     def __enter__(self) -> RegistryClient:
         return self

@@ -8,8 +8,9 @@ from __future__ import annotations
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from io import StringIO
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -74,6 +75,10 @@ def render_text(
         console.print()
         console.print(Text(f"Errors ({len(report.errors)})", style="bold red"))
         console.print(Padding(_errors_table(report.errors), (0, 0, 0, 2)))
+    if report.fleet:
+        console.print()
+        console.print(Text("Fleet", style="bold"))
+        console.print(Padding(_fleet_table(report.fleet), (0, 0, 0, 2)))
     console.print()
     if not report.findings:
         console.print(Text("No findings.", style="bold green"))
@@ -225,6 +230,33 @@ def _pillar_table(findings: Iterable[Finding]) -> Table:
             pillar.title,
             str(counts[pillar.value]),
             Text(severity.value, style=SEVERITY_STYLE[severity]) if severity else Text("-"),
+        )
+    return table
+
+
+def _fleet_table(fleet: Mapping[str, Any]) -> Table:
+    """A merged report's summary: findings by severity and pillar per report, host and image."""
+    from hullguard.merge import fleet_rows
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("")
+    table.add_column("Name", overflow="fold")
+    table.add_column("Findings", justify="right")
+    for severity in reversed(Severity):
+        table.add_column(severity.value[:4], justify="right")
+    table.add_column("By pillar 1-6", no_wrap=True)
+    for kind, name, entry in fleet_rows(fleet):
+        by_severity = entry.get("by_severity")
+        by_pillar = entry.get("by_pillar")
+        severities = by_severity if isinstance(by_severity, Mapping) else {}
+        pillars = by_pillar if isinstance(by_pillar, Mapping) else {}
+        status = entry.get("status")
+        table.add_row(
+            kind,
+            Text(name + (" (unreadable)" if status == "error" else "")),
+            str(entry.get("findings", 0)),
+            *(str(severities.get(s.value, 0)) for s in reversed(Severity)),
+            " ".join(str(pillars.get(str(p.value), 0)) for p in Pillar),
         )
     return table
 
