@@ -12,7 +12,8 @@ token, left to right:
   as text; the revision `-rN` as a number;
 - where one version has a token of a different kind than the other (one of them ended, say),
   a pre-release suffix makes its version the lower one; otherwise the version whose token comes
-  later in the grammar is the lower one. So `1.0_rc1 < 1.0 < 1.0_p1 < 1.0-r1 < 1.0.1 < 1.0a`.
+  later in the grammar is the lower one. So
+  `1.0_rc1 < 1.0 < 1.0-r1 < 1.0~ab < 1.0_p1 < 1.0a < 1.0.1`.
 
 A version that breaks the grammar is read up to the first token that breaks it, which counts as
 an "invalid" token: after a pre-release suffix and before everything else, and two versions that

@@ -8,8 +8,9 @@ no part in the order.
 
 The three spellings differ only in what they accept:
 
-- npm (node-semver): a leading `v` or `=` and surrounding white space are tolerated; numbers
-  beyond JavaScript's largest safe integer and versions over 256 characters are refused.
+- npm (node-semver): surrounding white space, a leading `v` and, before it, a `=` (which
+  node-semver's `clean` and loose mode strip) are tolerated; MAJOR, MINOR or PATCH beyond
+  JavaScript's largest safe integer and versions over 256 characters are refused.
 - crates.io (the `semver` crate): the bare SemVer grammar.
 - Go (golang.org/x/mod/semver): versions start with `v`, and `vMAJOR` and `vMAJOR.MINOR` are
   shorthands for `.0` completions. Module versions such as `v2.0.0+incompatible` and
@@ -131,9 +132,7 @@ def parse_npm(text: str) -> Semver:
     """A version as node-semver reads one: `1.2.3-beta.1+build`, also `v1.2.3`, `=1.2.3`."""
     if len(text) > NPM_MAX_LENGTH:
         raise InvalidSemver(f"npm version of {len(text)} characters (at most {NPM_MAX_LENGTH})")
-    value = text.strip()
-    value = value.removeprefix("=").lstrip()
-    value = value.removeprefix("v")
+    value = text.strip().removeprefix("=").removeprefix("v")
     match = _SEMVER.fullmatch(value)
     if not match:
         raise InvalidSemver(f"npm version {text!r} is not MAJOR.MINOR.PATCH[-pre][+build]")
