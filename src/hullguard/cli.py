@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from hullguard.config import Config
     from hullguard.image.registry import RegistryOptions
     from hullguard.model import Report
+    from hullguard.registry import Rule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -84,7 +85,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_REPORT_FORMATS = ("text", "json", "sarif")
+_REPORT_FORMATS = ("text", "json", "sarif", "html", "markdown", "junit", "gitlab")
 _SBOM_FORMATS = ("cyclonedx", "spdx-json")
 
 
@@ -283,7 +284,9 @@ def scan(
         )
     )
     report = _with_origin(report, "scan")
-    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    _emit(
+        render(report, fmt, color=_use_color(color, output), rules_run=_rules_run(config)), output
+    )
     sys.exit(report.exit_code())
 
 
@@ -346,7 +349,9 @@ def host(
         report = _with_origin(audit_host(request), "host", root)
     except NoSuchRoot as exc:
         raise click.UsageError(str(exc)) from None
-    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    _emit(
+        render(report, fmt, color=_use_color(color, output), rules_run=_rules_run(config)), output
+    )
     sys.exit(report.exit_code())
 
 
@@ -460,7 +465,10 @@ def image(
         report = _catalog_report(
             ref, catalog, shard_text, repository_globs, fmt, config, _baseline(baseline), options
         )
-        _emit(render(report, fmt, color=_use_color(color, output)), output)
+        _emit(
+            render(report, fmt, color=_use_color(color, output), rules_run=_rules_run(config)),
+            output,
+        )
         sys.exit(report.exit_code())
     request = ImageRequest(
         ref=ref,
@@ -481,7 +489,9 @@ def image(
         _emit(sbom.text, output)
         sys.exit(EXIT_OK)
     report = _with_origin(inspect_image(request), "image")
-    _emit(render(report, fmt, color=_use_color(color, output)), output)
+    _emit(
+        render(report, fmt, color=_use_color(color, output), rules_run=_rules_run(config)), output
+    )
     sys.exit(report.exit_code())
 
 
@@ -571,9 +581,19 @@ def merge(
 
 
 def _registry_options(insecure_registries: tuple[str, ...]) -> RegistryOptions:
-    """Options for `--insecure-registry` values, each on loopback, else a usage error."""
-    from hullguard.image.registry import RegistryOptions, is_loopback
+    """Options for `--insecure-registry` values, each on loopback, else a usage error (and a
+    HULLGUARD_REGISTRY_DEADLINE that is not a number of seconds is one too)."""
+    from hullguard.image.registry import (
+        DEADLINE_VARIABLE,
+        RegistryOptions,
+        is_loopback,
+        registry_deadline,
+    )
 
+    try:
+        registry_deadline(os.environ.get(DEADLINE_VARIABLE) or None)
+    except ValueError as exc:
+        raise click.UsageError(f"{DEADLINE_VARIABLE}: {exc}") from None
     for insecure in insecure_registries:
         host = insecure[1:].partition("]")[0] if insecure.startswith("[") else insecure
         if not is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host):
@@ -782,6 +802,13 @@ def _parse_build_args(values: Sequence[str]) -> dict[str, str]:
             raise click.UsageError(f"--build-arg {value!r}: expected NAME=VALUE")
         result[name.strip()] = arg
     return result
+
+
+def _rules_run(config: Config) -> list[Rule]:
+    """The rules a run with `config` selects (the junit format's passing test cases)."""
+    from hullguard.engine import select_rules
+
+    return select_rules(config)
 
 
 def _use_color(flag: bool | None, output: str | None) -> bool:
