@@ -35,6 +35,7 @@ from hullguard.model import (
     Target,
     TargetStatus,
 )
+from hullguard.progress import progress
 from hullguard.registry import (
     CONTAINER,
     IMAGE,
@@ -51,6 +52,7 @@ from hullguard.spec import ContainerSpec, ImageSpec, image_spec_from_dockerfile
 from hullguard.suppress import Suppressions, parse_suppressions
 
 _SNIFF_BYTES = 64 * 1024
+LARGE_TREE = 300  # from this many files (or targets to check) a scan on a terminal shows a bar
 
 
 @dataclass(frozen=True)
@@ -133,24 +135,29 @@ def scan(request: ScanRequest) -> Report:
     compose: list[Candidate] = []
     explicit = [Path(f) for f in request.compose_files]
     explicit_real = {os.path.realpath(f) for f in explicit}
-    for candidate in _candidates(request, run):
-        real = os.path.realpath(candidate.path)
-        if real in seen or real in explicit_real:
-            continue
-        seen.add(real)
-        if candidate.kind == COMPOSE and not candidate.skip_reason:
-            compose.append(candidate)
-        else:
-            _load_candidate(run, candidate)
-    if explicit:
-        _load_compose_project(run, [Candidate(p, _display(str(p)), COMPOSE) for p in explicit])
-    for project in _compose_projects(compose):
-        _load_compose_project(run, project)
+    candidates = list(_candidates(request, run))  # listed first: a large tree gets a bar
+    with progress("Reading files", total=len(candidates), minimum=LARGE_TREE) as bar:
+        for candidate in candidates:
+            bar.advance()
+            real = os.path.realpath(candidate.path)
+            if real in seen or real in explicit_real:
+                continue
+            seen.add(real)
+            if candidate.kind == COMPOSE and not candidate.skip_reason:
+                compose.append(candidate)
+            else:
+                _load_candidate(run, candidate)
+        if explicit:
+            _load_compose_project(run, [Candidate(p, _display(str(p)), COMPOSE) for p in explicit])
+        for project in _compose_projects(compose):
+            _load_compose_project(run, project)
     _resolve_effective_users(run)
     _resolve_runtime_classes(run)
     _verify_signatures(run)
-    for unit in run.units:
-        _run_rules(run, unit)
+    with progress("Checking", total=len(run.units), minimum=LARGE_TREE) as bar:
+        for unit in run.units:
+            _run_rules(run, unit)
+            bar.advance()
     return _report(run)
 
 

@@ -14,6 +14,7 @@ it on where nothing else decided.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -147,10 +148,44 @@ def progress(
 
 
 def counted(chunks: Iterable[bytes], bar: Bar) -> Iterator[bytes]:
-    """The chunks unchanged, advancing `bar` by each one's length."""
+    """The chunks unchanged, advancing `bar` by each one's length (no wrapper without a bar)."""
+    if isinstance(bar, _Silent):
+        return iter(chunks)
+    return _counted(chunks, bar)
+
+
+def _counted(chunks: Iterable[bytes], bar: Bar) -> Iterator[bytes]:
     for chunk in chunks:
         bar.advance(len(chunk))
         yield chunk
+
+
+def reading(stream: IO[bytes], bar: Bar) -> IO[bytes]:
+    """`stream`, advancing `bar` by the bytes read from it (the stream itself without a bar)."""
+    if isinstance(bar, _Silent):
+        return stream
+    return io.BufferedReader(_CountingReader(stream, bar), _READ_BUFFER)
+
+
+_READ_BUFFER = 1024 * 1024
+
+
+class _CountingReader(io.RawIOBase):
+    def __init__(self, stream: IO[bytes], bar: Bar) -> None:
+        self._stream = stream
+        self._bar = bar
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._stream.read(len(view))
+        count = len(data)
+        view[:count] = data
+        if count:
+            self._bar.advance(count)
+        return count
 
 
 def note(message: str) -> None:

@@ -47,6 +47,7 @@ from hullguard.image.model import (
 from hullguard.image.registry import RegistryClient, RegistryError, RegistryOptions
 from hullguard.image.streams import ChunkStream
 from hullguard.model import ErrorEntry, ErrorKind, Location, Target, TargetStatus
+from hullguard.progress import counted, progress, reading
 from hullguard.spec import ImageSpec
 
 IMAGE_KIND = "image"  # Target.kind and Unit.kind of an image
@@ -569,14 +570,17 @@ def _from_daemon(name: str, docker_host: str | None, limits: LayerLimits) -> _Re
         raise _NotOnDaemon(problem) from None
     try:
         try:
-            client.inspect_image(name)
+            attributes = client.inspect_image(name)
         except docker.errors.NotFound:
             raise _NotOnDaemon(f"no image `{name}` on the daemon at {endpoint}") from None
         except Exception as exc:
             raise _NotOnDaemon(_connection_problem(exc, endpoint, 60)) from None
+        size = attributes.get("Size") if isinstance(attributes, dict) else None
+        estimate = size if isinstance(size, int) and size > 0 else None  # the save is a bit more
         try:
-            stream = ChunkStream(iter(client.get_image(name, chunk_size=READ_CHUNK)))
-            return _read_archive(stream, limits)
+            with progress(f"Exporting {name}", total=estimate, unit="bytes") as bar:
+                chunks = counted(client.get_image(name, chunk_size=READ_CHUNK), bar)
+                return _read_archive(ChunkStream(chunks), limits)
         except ImageUnreadable:
             raise
         except Exception as exc:
@@ -614,18 +618,20 @@ def _from_registry(text: str, options: RegistryOptions, limits: LayerLimits) -> 
             diffs: list[LayerDiff] = []
             sizes: list[int] = []
             problems: list[str] = []
-            for digest, size in pulled.layers:
-                try:
-                    with client.open_blob(digest, size) as stream:
-                        diff = read_layer(stream, digest=digest, limits=limits)
-                except RegistryError as exc:
-                    problems.append(str(exc))
-                    diff = LayerDiff(digest=digest)
-                else:
-                    if not diff.problems:
-                        _check_digest(diff, digest, problems)
-                diffs.append(diff)
-                sizes.append(diff.raw_size)
+            total = sum(size for _, size in pulled.layers)
+            with progress(f"Pulling {text}", total=total, unit="bytes") as bar:
+                for digest, size in pulled.layers:
+                    try:
+                        with client.open_blob(digest, size) as stream:
+                            diff = read_layer(reading(stream, bar), digest=digest, limits=limits)
+                    except RegistryError as exc:
+                        problems.append(str(exc))
+                        diff = LayerDiff(digest=digest)
+                    else:
+                        if not diff.problems:
+                            _check_digest(diff, digest, problems)
+                    diffs.append(diff)
+                    sizes.append(diff.raw_size)
     except RegistryError as exc:
         raise ImageUnreadable(str(exc)) from None
     return _Read(pulled.config, diffs, sizes, problems, pulled.note)

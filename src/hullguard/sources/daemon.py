@@ -33,11 +33,13 @@ import requests
 
 from hullguard.model import ErrorEntry, ErrorKind, Located, Location, Target, TargetStatus
 from hullguard.predicates import is_root_user
+from hullguard.progress import progress
 from hullguard.spec import LIVE, ContainerSpec, EnvVar, Mount, PortBinding
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 PODMAN_ROOT_SOCKET = "/run/podman/podman.sock"
 MAX_WORKERS = 16
+MANY_CONTAINERS = 50  # from this many, `hullguard host` on a terminal shows a bar
 DAEMON = "daemon"  # Target.kind and logical location of the engine itself
 CONTAINER = "container"  # Target.kind of a container
 
@@ -326,8 +328,14 @@ def _read_containers(
         )
         return
     entries = sorted((_listed_name(c), str(c.get("Id", ""))) for c in listed)
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        inspected = list(pool.map(lambda e: _try(client.inspect_container, e[1]), entries))
+    with (
+        ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool,
+        progress("Inspecting containers", total=len(entries), minimum=MANY_CONTAINERS) as bar,
+    ):
+        inspected = []
+        for result in pool.map(lambda e: _try(client.inspect_container, e[1]), entries):
+            inspected.append(result)
+            bar.advance()
         image_ids = sorted(
             {str(data.get("Image", "")) for data, _ in inspected if isinstance(data, dict)} - {""}
         )
