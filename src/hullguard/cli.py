@@ -193,6 +193,44 @@ def _signature_options(command: _F) -> _F:
     return command
 
 
+_VULNERABILITY_OPTIONS = (
+    click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        help="The vulnerability database (default: [vulnerabilities] db, $HULLGUARD_DB, else "
+        "$XDG_CACHE_HOME/hullguard/vuln.db).",
+    ),
+    click.option(
+        "--ignore-unfixed",
+        is_flag=True,
+        default=None,
+        help="Report only vulnerabilities that have a fixed version.",
+    ),
+    click.option(
+        "--severity",
+        "vuln_severities",
+        multiple=True,
+        metavar="LIST",
+        help="Report only vulnerabilities of these severities (comma lists: high,critical); "
+        "other findings are not filtered.",
+    ),
+    click.option(
+        "--ignore-file",
+        type=click.Path(dir_okay=False),
+        help="Accepted vulnerabilities with a reason and an expiry (default: "
+        ".hullguardignore.yaml in the working folder, when present).",
+    ),
+)
+
+
+def _vulnerability_options(command: _F) -> _F:
+    """The vulnerability matcher's options, for the commands that match packages."""
+    for option in reversed(_VULNERABILITY_OPTIONS):
+        command = option(command)
+    return command
+
+
 def _image_report_options(command: _F) -> _F:
     """The report options, with the SBOM formats added to `--format`."""
     image_format = _format_option(
@@ -226,6 +264,7 @@ def _image_report_options(command: _F) -> _F:
 )
 @click.option("--max-file-size", metavar="SIZE", help="Skip larger files (default 5MiB).")
 @_signature_options
+@_vulnerability_options
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -244,6 +283,10 @@ def scan(
     require_signed: bool | None,
     key_path: str | None,
     trusted_registries: tuple[str, ...],
+    db_path: str | None,
+    ignore_unfixed: bool | None,
+    vuln_severities: tuple[str, ...],
+    ignore_file: str | None,
 ) -> None:
     """Scan source trees: Dockerfiles, Compose files, Kubernetes manifests, CI workflows and
     the `docker run` lines of shell scripts and Makefiles."""
@@ -273,6 +316,9 @@ def scan(
         ignore=ignore,
         more=scan_overrides,
         signatures=(require_signed, key_path, trusted_registries),
+    )
+    config = _with_vulnerability_options(
+        config, db_path, ignore_unfixed, vuln_severities, ignore_file
     )
     prints = _baseline(baseline)
     report = run_scan(
@@ -307,6 +353,7 @@ def scan(
 @click.option("--running-only", is_flag=True, help="Audit running containers only.")
 @_report_options
 @_signature_options
+@_vulnerability_options
 def host(
     docker_host: str | None,
     root: str,
@@ -323,6 +370,10 @@ def host(
     require_signed: bool | None,
     key_path: str | None,
     trusted_registries: tuple[str, ...],
+    db_path: str | None,
+    ignore_unfixed: bool | None,
+    vuln_severities: tuple[str, ...],
+    ignore_file: str | None,
 ) -> None:
     """Audit this host: the Docker daemon and its settings, the socket, the docker group, the
     daemon's files, engine and kernel versions, and every container on the daemon. Only reads."""
@@ -337,6 +388,9 @@ def host(
         select=select,
         ignore=ignore,
         signatures=(require_signed, key_path, trusted_registries),
+    )
+    config = _with_vulnerability_options(
+        config, db_path, ignore_unfixed, vuln_severities, ignore_file
     )
     request = HostRequest(
         docker_host=docker_host,
@@ -399,6 +453,7 @@ def host(
     help="With --catalog: only repositories matching GLOB (e.g. 'team-a/*'). Repeatable.",
 )
 @_image_report_options
+@_vulnerability_options
 def image(
     ref: str | None,
     docker_host: str | None,
@@ -416,6 +471,10 @@ def image(
     catalog: str | None,
     shard_text: str | None,
     repository_globs: tuple[str, ...],
+    db_path: str | None,
+    ignore_unfixed: bool | None,
+    vuln_severities: tuple[str, ...],
+    ignore_file: str | None,
 ) -> None:
     """Audit a built image: its config and its files.
 
@@ -445,6 +504,9 @@ def image(
         profile=profile,
         select=select,
         ignore=ignore,
+    )
+    config = _with_vulnerability_options(
+        config, db_path, ignore_unfixed, vuln_severities, ignore_file
     )
     try:
         platform = parse_platform(platform_text) if platform_text else None
@@ -778,6 +840,33 @@ def _with_signature_options(
             options = {**rule_options.get(rule_id, {}), "trusted_registries": list(_split(trusted))}
             rule_options[rule_id] = options
     return replace(config, signatures=policy, rule_options=rule_options)
+
+
+def _with_vulnerability_options(
+    config: Config,
+    db_path: str | None,
+    ignore_unfixed: bool | None,
+    severities: Sequence[str],
+    ignore_file: str | None,
+) -> Config:
+    """`--db`, `--ignore-unfixed`, `--severity` and `--ignore-file` over `[vulnerabilities]`;
+    an unknown severity is a usage error."""
+    from hullguard.model import Severity
+
+    policy = config.vulnerabilities
+    if db_path is not None:
+        policy = replace(policy, db=db_path)
+    if ignore_unfixed is not None:
+        policy = replace(policy, ignore_unfixed=ignore_unfixed)
+    if severities:
+        try:
+            chosen = tuple(Severity.parse(s) for s in _split(severities))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--severity") from None
+        policy = replace(policy, severities=chosen)
+    if ignore_file is not None:
+        policy = replace(policy, ignore_file=ignore_file)
+    return replace(config, vulnerabilities=policy)
 
 
 def _baseline(baseline: str | None) -> frozenset[str]:

@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from hullguard.sources.lockfiles import lock_file_kind
+
 # Kinds recognised by name. Kubernetes manifests are recognised by content (see `sniff_yaml`).
 DOCKERFILE = "dockerfile"
 COMPOSE = "compose"
 KUBERNETES = "kubernetes"
 CI = "ci"
 SCRIPT = "script"
+LOCKFILE = "lockfile"  # requirements*.txt, poetry.lock, package-lock.json, go.sum, go.mod
 
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn"})
 # compose.yaml, docker-compose.prod.yml, and `<name>.compose.yaml` / `<name>.docker-compose.yml`
@@ -43,6 +46,8 @@ def classify_name(relpath: PurePosixPath) -> str | None:
         return CI
     if lower.endswith((".sh", ".bash")) or lower in ("makefile", "gnumakefile"):
         return SCRIPT
+    if lock_file_kind(name) is not None:
+        return LOCKFILE
     if _YAML.search(name):
         return KUBERNETES  # confirmed by content in `sniff_yaml`
     return None

@@ -19,6 +19,7 @@ from hullguard.discovery import (
     COMPOSE,
     DOCKERFILE,
     KUBERNETES,
+    LOCKFILE,
     SCRIPT,
     Candidate,
     classify_name,
@@ -154,6 +155,7 @@ def scan(request: ScanRequest) -> Report:
     _resolve_effective_users(run)
     _resolve_runtime_classes(run)
     _verify_signatures(run)
+    _match_vulnerabilities(run)
     with progress("Checking", total=len(run.units), minimum=LARGE_TREE) as bar:
         for unit in run.units:
             _run_rules(run, unit)
@@ -179,6 +181,7 @@ def judge(
     run.errors.extend(errors or [])
     run.units.extend(units)
     _verify_signatures(run)
+    _match_vulnerabilities(run)
     for unit in run.units:
         _run_rules(run, unit)
     return _report(run)
@@ -465,6 +468,30 @@ def _verify_signatures(run: _Run) -> None:
                     unit.models[index] = (CONTAINER, replace(model, signature=signature))
 
 
+def _match_vulnerabilities(run: _Run) -> None:
+    """Match the packages of images, hosts and lock files against the vulnerability database
+    (when HG530, HG630 or HG631 runs), so that the rules judge the matches without reading
+    the database themselves. Runs for `scan` and for `judge`, before any rule."""
+    from hullguard.vuln.scan import match_pending
+
+    policy = run.request.config.vulnerabilities
+    result = match_pending(run.units, policy, [r.id for r in run.rules])
+    run.errors.extend(result.errors)
+    run.suppressed += result.ignored
+
+
+def _load_lock_file(run: _Run, candidate: Candidate, text: str) -> str | None:
+    from hullguard.sources.lockfiles import GO_MOD, GO_SUM, read_lock_file
+    from hullguard.vuln.scan import PENDING, lock_file_package_set
+
+    if candidate.path.name == GO_MOD and (candidate.path.parent / GO_SUM).is_file():
+        return "the go.sum beside it is read instead"
+    lock = read_lock_file(text, candidate.display)
+    run.errors.extend(lock.errors)
+    run.units.append(Unit(LOCKFILE, candidate.display, [(PENDING, lock_file_package_set(lock))]))
+    return None
+
+
 def _resolve_effective_users(run: _Run) -> None:
     """Fill in what each container really runs as, following it into the Dockerfiles of the
     scanned tree: a compose service built from `./api` runs as `./api/Dockerfile`'s final
@@ -677,4 +704,5 @@ _LOADERS: dict[str, Callable[[_Run, Candidate, str], str | None]] = {
     KUBERNETES: _load_kubernetes,
     SCRIPT: _load_script,
     CI: _load_ci,
+    LOCKFILE: _load_lock_file,
 }
