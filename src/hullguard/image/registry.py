@@ -14,8 +14,17 @@ is answered with the credentials. Credentials come from `auths` of the Docker CL
 `password`. Credential helpers (`credsStore`, `credHelpers`) are never run: an error says so.
 
 HTTPS by default; plain HTTP only for registries given as insecure, and only on loopback.
-Only GET requests are made; redirects are followed by hand, under the same rule. Every failure
-is a `RegistryError` whose message says what happened and what to do.
+Only GET requests are made; redirects are followed by hand, at most MAX_REDIRECTS hops, each
+under the same rule, never from HTTPS down to plain HTTP, and the Authorization header goes only
+to the registry's own host.
+
+Bounded time: each read has a timeout, and each operation (the client of one reference) has an
+overall deadline (`RegistryOptions.deadline`, 120 s by default) for its manifests, configs,
+tokens and signatures; a layer download may take that plus its size at `min_throughput` (64 KiB
+per second by default). A watchdog timer shuts down the socket in use when the bound passes, so
+that a registry sending a byte every few seconds, or accepting and never answering, cannot hold
+the operation longer. Every failure is a `RegistryError` whose message says what happened and
+what to do.
 """
 
 from __future__ import annotations
@@ -29,14 +38,20 @@ import json
 import os
 import platform as host
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from hullguard.image.streams import ChunkStream
 from hullguard.imageref import ImageRef, ImageRefError, parse_image_ref
@@ -48,6 +63,8 @@ MAX_REDIRECTS = 5
 MAX_LISTING_PAGES = 10_000
 CHUNK = 1024 * 1024
 DOCKER_HUB_HOST = "registry-1.docker.io"
+DEFAULT_DEADLINE = 120.0
+DEFAULT_MIN_THROUGHPUT = 64 * 1024
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -100,6 +117,8 @@ class RegistryOptions:
     insecure_registries: frozenset[str] = frozenset()
     docker_config: Path | None = None
     timeout: float = 30.0
+    deadline: float = field(default_factory=lambda: registry_deadline())  # seconds, per operation
+    min_throughput: int = DEFAULT_MIN_THROUGHPUT  # bytes per second a layer download may take
 
 
 @dataclass(frozen=True)
@@ -118,6 +137,104 @@ class _Credentials:
     username: str | None = None
     password: str | None = None
     note: str | None = None
+
+
+class _Watchdog:
+    """Ends the request in flight when its deadline passes, by shutting down the socket in use
+    from a timer thread: that wakes a read blocked on a registry that sends a byte every few
+    seconds, which per-read timeouts never end. `problem` says which bound passed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._timer: threading.Timer | None = None
+        self.problem: str | None = None
+
+    def arm(self, seconds: float, problem: str) -> None:
+        self.disarm()
+        with self._lock:
+            self.problem = None
+        timer = threading.Timer(max(seconds, 0.0), self._expire, args=(problem,))
+        timer.daemon = True
+        self._timer = timer
+        timer.start()
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def using(self, sock: socket.socket | None) -> None:
+        """The connection about to wait for an answer; shut at once when already expired."""
+        with self._lock:
+            self._socket = sock
+            expired = self.problem is not None
+        if expired:
+            _shut(sock)
+
+    def _expire(self, problem: str) -> None:
+        with self._lock:
+            self.problem = problem
+            sock = self._socket
+        _shut(sock)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is not None:
+        with suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections tell the watchdog which socket is in use."""
+
+    def __init__(self, watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        watchdog = self._watchdog
+
+        class WatchedHTTP(HTTPConnection):
+            def getresponse(self) -> Any:
+                watchdog.using(self.sock)
+                return super().getresponse()
+
+        class WatchedHTTPS(HTTPSConnection):
+            def getresponse(self) -> Any:
+                watchdog.using(self.sock)
+                return super().getresponse()
+
+        class HTTPPool(HTTPConnectionPool):
+            ConnectionCls = WatchedHTTP
+
+        class HTTPSPool(HTTPSConnectionPool):
+            ConnectionCls = WatchedHTTPS
+
+        self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+
+
+DEADLINE_VARIABLE = "HULLGUARD_REGISTRY_DEADLINE"
+
+
+def registry_deadline(text: str | None = None) -> float:
+    """The deadline of one registry operation in seconds: `text`, else the
+    HULLGUARD_REGISTRY_DEADLINE variable, else 120; ValueError when it is not a positive
+    number (a value from the environment that is not one counts as unset)."""
+    strict = text is not None
+    text = text if text is not None else os.environ.get(DEADLINE_VARIABLE)
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86400 * 7:
+        if strict:
+            raise ValueError(f"`{text}` is not a number of seconds between 0 and a week")
+        return DEFAULT_DEADLINE
+    return seconds
 
 
 def is_loopback(hostname: str) -> bool:
@@ -247,6 +364,11 @@ class RegistryClient:
         self.credentials = load_credentials(self.ref.registry, self.options.docker_config)
         self.authorization: str | None = None
         self.session.headers["User-Agent"] = "hullguard"
+        self._watchdog = _Watchdog()
+        adapter = _WatchedAdapter(self._watchdog)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.deadline_at = time.monotonic() + self.options.deadline
 
     @classmethod
     def for_ref(cls, text: str, options: RegistryOptions | None = None) -> RegistryClient:
@@ -302,6 +424,7 @@ class RegistryClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._watchdog.disarm()
         self.session.close()
 
     # --- requests ---------------------------------------------------------------------------
@@ -325,17 +448,53 @@ class RegistryClient:
         method: str = "GET",
         data: bytes | None = None,
         what: str | None = None,
+        until: tuple[float, str] | None = None,
     ) -> requests.Response:
         """A read (GET, or HEAD for the writer) with redirects followed by hand, each hop
-        checked."""
+        checked; never from HTTPS down to plain HTTP."""
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._hop(method, url, headers, stream=stream, data=data, what=what)
+            response = self._hop(
+                method, url, headers, stream=stream, data=data, what=what, until=until
+            )
             if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
-                url = urljoin(url, response.headers["Location"])
+                target = urljoin(url, response.headers["Location"])
                 response.close()
+                if urlsplit(url).scheme == "https" and urlsplit(target).scheme != "https":
+                    raise RegistryError(
+                        f"refusing the redirect from {url} to {target}: from HTTPS down to "
+                        "plain HTTP"
+                    )
+                url = target
                 continue
             return response
-        raise RegistryError(f"{self.host}: more than {MAX_REDIRECTS} redirects")
+        raise RegistryError(
+            f"{self.host}: more than {MAX_REDIRECTS} redirects (a loop?), last to {url}"
+        )
+
+    def _arm(self, url: str, until: tuple[float, str] | None) -> float:
+        """Arm the watchdog for one request; the seconds left, or the deadline error."""
+        at, bound = until or (self.deadline_at, f"the {self.options.deadline:g} s deadline")
+        problem = f"{url}: no complete answer within {bound} for one operation"
+        left = at - time.monotonic()
+        if left <= 0:
+            raise RegistryError(problem)
+        self._watchdog.arm(left, problem)
+        return left
+
+    def _expired(self) -> None:
+        """Raise the deadline error when the watchdog cut the request."""
+        if self._watchdog.problem is not None:
+            raise RegistryError(self._watchdog.problem)
+
+    def _read_body(self, response: requests.Response, limit: int, what: str) -> bytes:
+        """`_read_bounded`, with a body cut at the deadline reported as such."""
+        try:
+            body = _read_bounded(response, limit, what)
+        except RegistryError:
+            self._expired()
+            raise
+        self._expired()
+        return body
 
     def _hop(
         self,
@@ -346,14 +505,18 @@ class RegistryClient:
         stream: bool,
         data: bytes | None = None,
         what: str | None = None,
+        until: tuple[float, str] | None = None,
     ) -> requests.Response:
         """One request, redirects not followed; the Authorization header is sent only to the
-        registry itself. `what` names the request in errors."""
+        registry itself. `what` names the request in errors; `until` is its deadline (monotonic
+        time, and the bound in words), the operation's by default."""
         self._url_allowed(url)
         sent = dict(headers)
         if urlsplit(url).netloc != urlsplit(self.base).netloc:
             sent.pop("Authorization", None)
         context = f" ({what})" if what else ""
+        left = self._arm(url, until)
+        read_timeout = min(self.options.timeout, left)
         try:
             return self.session.request(
                 method,
@@ -362,27 +525,36 @@ class RegistryClient:
                 data=data,
                 stream=stream,
                 allow_redirects=False,
-                timeout=(min(10.0, self.options.timeout), self.options.timeout),
+                timeout=(min(10.0, read_timeout), read_timeout),
             )
         except requests.Timeout:
+            self._expired()
             raise RegistryError(
                 f"{self.host} did not answer within {self.options.timeout:g} s{context}"
             ) from None
         except requests.RequestException as exc:
+            self._expired()
             raise RegistryError(f"cannot reach {self.host}{context}: {_short(exc)}") from None
 
-    def _get(self, path: str, accept: str | None, what: str, stream: bool) -> requests.Response:
+    def _get(
+        self,
+        path: str,
+        accept: str | None,
+        what: str,
+        stream: bool,
+        until: tuple[float, str] | None = None,
+    ) -> requests.Response:
         headers = {"Accept": accept} if accept else {"Accept-Encoding": "identity"}
         url = self.base + path
         if self.authorization:
             headers["Authorization"] = self.authorization
-        response = self._send(url, headers, stream)
+        response = self._send(url, headers, stream, what=what, until=until)
         if response.status_code == 401 and not self.authorization:
             challenge = response.headers.get("WWW-Authenticate", "")
             response.close()
             self.authorization = self._authorize(challenge)
             headers["Authorization"] = self.authorization
-            response = self._send(url, headers, stream)
+            response = self._send(url, headers, stream, what=what, until=until)
         if response.status_code != 200:
             response.close()
             raise RegistryError(self._status_problem(response, what))
@@ -442,11 +614,17 @@ class RegistryClient:
         url = realm + ("&" if "?" in realm else "?") + urlencode(query)
         self._url_allowed(url)
         auth = (user, password) if user is not None and password is not None else None
+        left = self._arm(realm, None)
         try:
             response = self.session.get(
-                url, auth=auth, timeout=self.options.timeout, allow_redirects=False
+                url,
+                auth=auth,
+                timeout=min(self.options.timeout, left),
+                allow_redirects=False,
+                stream=True,
             )
         except requests.RequestException as exc:
+            self._expired()
             raise RegistryError(f"cannot get a token from {realm}: {_short(exc)}") from None
         with response:
             if response.status_code != 200:
@@ -455,7 +633,7 @@ class RegistryClient:
                     if response.status_code in (401, 403, 429)
                     else f"{where}: the token service {realm} answered {response.status_code}"
                 )
-            body = _read_bounded(response, MAX_TOKEN_BYTES, f"the token from {realm}")
+            body = self._read_body(response, MAX_TOKEN_BYTES, f"the token from {realm}")
         document = _parse_json(body, f"the token from {realm}")
         token = document.get("token") or document.get("access_token")
         if not isinstance(token, str) or not token:
@@ -467,7 +645,7 @@ class RegistryClient:
     def _manifest(self, reference: str, expected: str | None) -> tuple[Mapping[str, Any], str]:
         what = f"manifest {reference}"
         with self._get(f"/v2/{self.ref.path}/manifests/{reference}", ACCEPT, what, True) as r:
-            body = _read_bounded(r, MAX_MANIFEST_BYTES, what)
+            body = self._read_body(r, MAX_MANIFEST_BYTES, what)
             header = r.headers.get("Docker-Content-Digest")
             content_type = r.headers.get("Content-Type", "").split(";")[0].strip()
         digest = sha256_digest(body)
@@ -531,7 +709,7 @@ class RegistryClient:
     def _blob_bytes(self, digest: str) -> bytes:
         what = f"blob {digest}"
         with self._get(f"/v2/{self.ref.path}/blobs/{digest}", None, what, True) as response:
-            body = _read_bounded(response, MAX_MANIFEST_BYTES, what)
+            body = self._read_body(response, MAX_MANIFEST_BYTES, what)
         actual = sha256_digest(body)
         if actual != digest:
             raise RegistryError(f"blob {digest}: its content does not match its digest ({actual})")
@@ -539,16 +717,34 @@ class RegistryClient:
 
     @contextmanager
     def open_blob(self, digest: str, size: int) -> Iterator[IO[bytes]]:
-        """A layer blob as a stream of at most `size` bytes; the caller checks the digest."""
+        """A layer blob as a stream of at most `size` bytes; the caller checks the digest. Its
+        download may take the deadline plus its size at the minimum throughput."""
         what = f"layer {digest}"
-        with self._get(f"/v2/{self.ref.path}/blobs/{digest}", None, what, True) as response:
+        seconds = self.options.deadline + size / max(self.options.min_throughput, 1)
+        bound = (
+            f"{seconds:.0f} s (the {self.options.deadline:g} s deadline plus {size} bytes at "
+            f"{self.options.min_throughput} bytes/s)"
+        )
+        until = (time.monotonic() + seconds, bound)
+        path = f"/v2/{self.ref.path}/blobs/{digest}"
+        with self._get(path, None, what, True, until) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) != size:
                 raise RegistryError(
                     f"layer {digest}: the registry sends {length} bytes, its descriptor says {size}"
                 )
-            raw = ChunkStream(response.iter_content(CHUNK), size, f"blob {digest}")
+            raw = ChunkStream(self._chunks(response, what), size, f"blob {digest}")
             yield io.BufferedReader(raw, CHUNK)
+        self._expired()
+
+    def _chunks(self, response: requests.Response, what: str) -> Iterator[bytes]:
+        """The body's chunks; a transfer cut (by the deadline or the network) is an OSError."""
+        try:
+            yield from response.iter_content(CHUNK)
+        except requests.RequestException as exc:
+            raise OSError(self._watchdog.problem or f"{what}: {_short(exc)}") from None
+        if self._watchdog.problem is not None:
+            raise OSError(self._watchdog.problem)
 
 
 def _read_bounded(response: requests.Response, limit: int, what: str) -> bytes:

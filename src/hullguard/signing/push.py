@@ -25,7 +25,6 @@ from hullguard.image.registry import (
     RegistryClient,
     RegistryError,
     _parse_json,
-    _read_bounded,
     sha256_digest,
 )
 
@@ -92,7 +91,7 @@ class RegistryWriter(RegistryClient):
             return None
         self._fail(response, what, (200,))
         with response:
-            body = _read_bounded(response, MAX_MANIFEST_BYTES, what)
+            body = self._read_body(response, MAX_MANIFEST_BYTES, what)
             header = response.headers.get("Docker-Content-Digest")
         digest = sha256_digest(body)
         if reference.startswith("sha256:") and reference != digest:
@@ -114,7 +113,7 @@ class RegistryWriter(RegistryClient):
         response = self._request("GET", url, what, headers={"Accept-Encoding": "identity"})
         self._fail(response, what, (200,))
         with response:
-            body = _read_bounded(response, limit, what)
+            body = self._read_body(response, limit, what)
         if sha256_digest(body) != digest:
             raise RegistryError(f"{what}: its content does not match its digest")
         return body
@@ -129,7 +128,7 @@ class RegistryWriter(RegistryClient):
             return None
         self._fail(response, what, (200,))
         with response:
-            body = _read_bounded(response, MAX_MANIFEST_BYTES, what)
+            body = self._read_body(response, MAX_MANIFEST_BYTES, what)
         document = _parse_json(body, f"{self.host}/{self.ref.path} {what}")
         manifests = document.get("manifests")
         if not isinstance(manifests, list):
