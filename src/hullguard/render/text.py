@@ -239,24 +239,22 @@ def _fleet_table(fleet: Mapping[str, Any]) -> Table:
     from hullguard.merge import fleet_rows
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     table.add_column("Name", overflow="fold")
-    table.add_column("Findings", justify="right")
-    for severity in reversed(Severity):
-        table.add_column(severity.value[:4], justify="right")
-    table.add_column("By pillar 1-6", no_wrap=True)
+    table.add_column("Findings", justify="right", no_wrap=True)
+    table.add_column("/".join(s.value[0] for s in reversed(Severity)), no_wrap=True)
+    table.add_column("Pillars 1-6", no_wrap=True)
     for kind, name, entry in fleet_rows(fleet):
         by_severity = entry.get("by_severity")
         by_pillar = entry.get("by_pillar")
         severities = by_severity if isinstance(by_severity, Mapping) else {}
         pillars = by_pillar if isinstance(by_pillar, Mapping) else {}
-        status = entry.get("status")
         table.add_row(
             kind,
-            Text(name + (" (unreadable)" if status == "error" else "")),
+            Text(name + (" (unreadable)" if entry.get("status") == "error" else "")),
             str(entry.get("findings", 0)),
-            *(str(severities.get(s.value, 0)) for s in reversed(Severity)),
-            " ".join(str(pillars.get(str(p.value), 0)) for p in Pillar),
+            "/".join(str(severities.get(s.value, 0)) for s in reversed(Severity)),
+            "/".join(str(pillars.get(str(p.value), 0)) for p in Pillar),
         )
     return table
 
