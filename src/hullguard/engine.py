@@ -215,7 +215,8 @@ def _candidates(request: ScanRequest, run: _Run) -> Iterator[Candidate]:
         if path.is_dir():
             yield from walk(path, "" if display == "." else display, excludes)
         elif path.exists():
-            kind = classify_name(PurePosixPath(path.name))
+            # The path as given, not the name alone: a workflow is known by its folder.
+            kind = classify_name(PurePosixPath(display))
             if kind is None:
                 run.targets.append(
                     Target("unknown", display, TargetStatus.SKIPPED,
