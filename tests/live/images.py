@@ -148,7 +148,7 @@ def debian_rootfs() -> DebianRootfs:
         return DebianRootfs(folder, rootfs, tarball, time.monotonic() - started)
 
 
-def _debootstrap(rootfs: Path) -> None:
+def _debootstrap(rootfs: Path, include: tuple[str, ...] = ()) -> None:
     debootstrap = shutil.which("debootstrap") or (
         "/usr/sbin/debootstrap" if os.access("/usr/sbin/debootstrap", os.X_OK) else None
     )
@@ -158,10 +158,11 @@ def _debootstrap(rootfs: Path) -> None:
         raise ImageUnavailable("debootstrap needs root to build the Debian root filesystem")
     mirror = os.environ.get("HULLGUARD_DEBIAN_MIRROR", DEFAULT_MIRROR)
     partial = _fresh(rootfs)
+    extra = [f"--include={','.join(include)}"] if include else []
     try:
         _run(
-            [debootstrap, f"--variant={VARIANT}", SUITE, str(partial), mirror],
-            f"debootstrap --variant={VARIANT} {SUITE} from {mirror}",
+            [debootstrap, f"--variant={VARIANT}", *extra, SUITE, str(partial), mirror],
+            f"{' '.join(['debootstrap', f'--variant={VARIANT}', *extra, SUITE])} from {mirror}",
             DEBOOTSTRAP_TIMEOUT,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"},
         )
@@ -395,3 +396,55 @@ def language_image(daemon: DockerDaemon, base: DebianImage, archive_folder: Path
     archive = archive_folder / "langs.tar"
     daemon.docker("save", "-o", str(archive), LANGUAGE_TAG, timeout=600)
     return LanguageImage(layers, LANGUAGE_TAG, archive)
+
+
+# --- Debian with Python: a stand-in for python:3.11-slim-bookworm -------------------------------
+
+PYTHON_RECIPE_VERSION = 1  # change when the packages or the import below change
+# bookworm's python3 is 3.11; python3-venv brings ensurepip and the pip and setuptools wheels.
+PYTHON_PACKAGES = ("python3", "python3-venv")
+PYTHON_TAG = "hg-debian-python:bookworm"
+# The official Python images set these; an imported root filesystem has no config at all.
+PYTHON_IMPORT_CHANGES = (
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "ENV LANG=C.UTF-8",
+    'CMD ["python3"]',
+)
+
+
+def python_recipe_folder() -> Path:
+    return cache_root() / f"debian-{SUITE}-python-v{PYTHON_RECIPE_VERSION}"
+
+
+def debian_python_rootfs() -> DebianRootfs:
+    """The Debian bookworm minbase root filesystem with PYTHON_PACKAGES, and its tarball, built
+    once into a cache folder of its own (the plain minbase folder is left as it is)."""
+    folder = python_recipe_folder()
+    rootfs, tarball = folder / "rootfs", folder / "rootfs.tar"
+    with _locked(folder):
+        for entry in folder.parent.glob(f"debian-{SUITE}-python-v*"):
+            if entry != folder and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+        if rootfs.is_dir() and tarball.is_file():
+            return DebianRootfs(folder, rootfs, tarball, 0.0)
+        started = time.monotonic()
+        if not rootfs.is_dir():
+            _debootstrap(rootfs, include=PYTHON_PACKAGES)
+        partial = _fresh(tarball)
+        _run(
+            ["tar", "--numeric-owner", "--sort=name", "-C", str(rootfs), "-cf", str(partial), "."],
+            "packing the root filesystem with tar",
+            600,
+        )
+        partial.rename(tarball)
+        return DebianRootfs(folder, rootfs, tarball, time.monotonic() - started)
+
+
+def debian_python_image(daemon: DockerDaemon) -> str:
+    """The Debian root filesystem with Python imported into `daemon` as PYTHON_TAG, with the
+    environment and command of the official Python images; returns the tag."""
+    base = debian_python_rootfs()
+    changes = [arg for change in PYTHON_IMPORT_CHANGES for arg in ("--change", change)]
+    with _locked(base.folder):
+        daemon.docker("import", *changes, str(base.tarball), PYTHON_TAG, timeout=600)
+    return PYTHON_TAG
