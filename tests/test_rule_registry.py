@@ -8,7 +8,8 @@ from hullguard.registry import DOC_SECTIONS, Rule, all_rules, doc_sections
 from tests.rules.harness import FIXTURES
 
 RULES = all_rules()
-KNOWN_SCHEMES = {"hadolint", "checkov", "trivy", "cis-docker", "dockle", "kics", "pss", "cwe"}
+KNOWN_SCHEMES = {"hadolint", "checkov", "trivy", "grype", "cis-docker", "dockle", "kics"}
+KNOWN_SCHEMES |= {"pss", "cwe"}
 
 
 def test_rules_are_discovered() -> None:

@@ -18,6 +18,7 @@ _REFERENCE_NAMES = {
     "hadolint": "hadolint",
     "checkov": "Checkov",
     "trivy": "Trivy",
+    "grype": "Grype",
     "cis-docker": "CIS Docker Benchmark",
     "dockle": "Dockle",
     "kics": "KICS",

@@ -12,7 +12,9 @@ FIXTURE_FILES = sorted(
     p
     for p in FIXTURES.glob("HG*/*")
     if p.name.startswith(("bad_", "good_"))
-    and not p.name.endswith((".hostroot.toml", ".host.toml", ".image.toml", ".imageconfig.json"))
+    and not p.name.endswith(
+        (".hostroot.toml", ".host.toml", ".image.toml", ".imageconfig.json", ".vuln.toml")
+    )
 )  # host rule fixtures (TOML descriptions of a machine) have runners of their own
 
 
