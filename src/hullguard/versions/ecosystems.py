@@ -150,7 +150,7 @@ def sort_key(ecosystem: str) -> Callable[[str], Any]:
     def key(version: str) -> Any:
         if not isinstance(version, str):
             raise InvalidVersion(
-                ecosystem, str(version), f"a {type(version).__name__}, not a string"
+                ecosystem, str(version), f"not a string ({type(version).__name__})"
             )
         try:
             return parse(version)
