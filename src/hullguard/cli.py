@@ -46,12 +46,15 @@ def cli(ctx: click.Context, quiet: bool) -> None:
     1 Docker socket   2 Privileges   3 Host mounts
     4 Dockerfile and image hygiene   5 Host   6 Pipeline
 
-    Colour follows NO_COLOR (https://no-color.org) unless `--color` is given.
+    Colour: NO_COLOR set and not empty turns it off (https://no-color.org), FORCE_COLOR turns
+    it on; `--color/--no-color` wins over both.
     """
     progress.set_quiet(quiet)
     progress.set_color(None)
     if os.environ.get("NO_COLOR"):
         ctx.color = False
+    elif os.environ.get("FORCE_COLOR"):
+        ctx.color = True
 
 
 def _quiet_given(ctx: click.Context, param: click.Parameter, value: bool) -> None:
