@@ -4,6 +4,8 @@ Three sources are read, each on its own so that one failing never hides the othe
 API (`sources.daemon`), the root filesystem under `--root` (`sources.host`) and the host's
 package database (`sources.host_packages`). The host rules judge them together as one
 `HostAudit`; each container is a `ContainerSpec`, judged by the same rules as a compose file.
+When HG530 runs, every package of the root's package database is matched against the
+vulnerability database before the rules.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hullguard.config import Config
-from hullguard.engine import Unit, judge
+from hullguard.engine import Unit, judge, select_rules
 from hullguard.hostaudit import HostAudit
-from hullguard.model import Location, Report, Target
+from hullguard.model import ErrorEntry, Location, Report, Target
 from hullguard.registry import CONTAINER, HOST
 from hullguard.sources.daemon import TLSSettings, read_daemon
+from hullguard.vuln.packages import host_inventory
+from hullguard.vuln.scan import PENDING, Subject, host_package_set, wanted_subjects
 
 HOST_KIND = "host"  # Unit.kind and Target.kind of the machine itself
 
@@ -63,7 +68,12 @@ def audit_host(request: HostRequest) -> Report:
         files=files.files,
         packages=packages.packages,
     )
-    units = [Unit(HOST_KIND, HOST_KIND, [(HOST, audit)])]
+    models: list[tuple[str, Any]] = [(HOST, audit)]
+    inventory_errors: list[ErrorEntry] = []
+    if Subject.HOST in wanted_subjects(r.id for r in select_rules(request.config)):
+        installed, inventory_errors = host_inventory(root)
+        models.append((PENDING, host_package_set(str(root), installed)))
+    units = [Unit(HOST_KIND, HOST_KIND, models)]
     units.extend(
         Unit("container", spec.resource, [(CONTAINER, spec)]) for spec in daemon.containers
     )
@@ -72,5 +82,5 @@ def audit_host(request: HostRequest) -> Report:
         config=request.config,
         baseline=request.baseline,
         targets=[Target(HOST_KIND, str(root)), *daemon.targets],
-        errors=[*daemon.errors, *files.errors, *packages.errors],
+        errors=[*daemon.errors, *files.errors, *packages.errors, *inventory_errors],
     )

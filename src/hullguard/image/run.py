@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hullguard.config import Config
-from hullguard.engine import Unit, judge
+from hullguard.engine import Unit, judge, select_rules
 from hullguard.image.registry import RegistryOptions
 from hullguard.image.sources import IMAGE_KIND, open_image
 from hullguard.model import ErrorEntry, Report
 from hullguard.registry import IMAGE, IMAGE_FILES
+from hullguard.vuln.scan import PENDING, Subject, image_package_set, wanted_subjects
 
 
 @dataclass(frozen=True)
@@ -24,20 +25,28 @@ class ImageRequest:
 
 def inspect_image(request: ImageRequest) -> Report:
     """Read the image and judge it: its config as an ImageSpec, its merged files as
-    ImageContents. An image that cannot be read is an unreadable target of the report."""
+    ImageContents, and (when HG630 runs) its packages, matched against the vulnerability
+    database before the rules. An image that cannot be read is an unreadable target."""
     result = open_image(request.ref, docker_host=request.docker_host, registry=request.registry)
     models: list[tuple[str, Any]] = []
+    errors = list(result.errors)
     if result.spec is not None:
         models.append((IMAGE, result.spec))
     if result.contents is not None:
         models.append((IMAGE_FILES, result.contents))
+        if Subject.IMAGE in wanted_subjects(r.id for r in select_rules(request.config)):
+            from hullguard.image.inventory import inventory
+
+            found, problems = inventory(result.contents)
+            errors.extend(problems)
+            models.append((PENDING, image_package_set(result.contents, found)))
     units = [Unit(IMAGE_KIND, f"image/{request.ref}", models)] if models else []
     return judge(
         units,
         config=request.config,
         baseline=request.baseline,
         targets=list(result.targets),
-        errors=list(result.errors),
+        errors=errors,
     )
 
 
