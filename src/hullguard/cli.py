@@ -972,6 +972,11 @@ def completion(shell: str) -> None:
     click.echo(script, nl=not script.endswith("\n"))
 
 
+from hullguard.cli_db import db as _db_group  # noqa: E402  (its heavy imports are inside)
+
+cli.add_command(_db_group)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with `argv` and return the exit code instead of exiting."""
     try:

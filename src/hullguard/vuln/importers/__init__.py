@@ -58,6 +58,7 @@ class ImportSummary:
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_affected: int = 0  # Alpine secdb entries under version 0: not stored
 
     @property
     def total(self) -> int:

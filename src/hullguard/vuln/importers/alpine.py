@@ -156,11 +156,8 @@ def parse_secdb(
                     if version not in fixes.fixed:
                         fixes.fixed.append(version)
                     fixes.aliases += [a for a in aliases if a not in fixes.aliases]
-    if summary is not None and not_affected:
-        summary.notes.append(
-            f"{where}: {not_affected} entries under version 0 (not affected on {branch}) "
-            "name no vulnerable version and were not stored"
-        )
+    if summary is not None:
+        summary.not_affected += not_affected
     advisories = [
         Advisory(
             id=advisory_id,
