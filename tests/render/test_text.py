@@ -153,7 +153,7 @@ def test_text_that_looks_like_markup_is_printed_as_is() -> None:
 
 
 def test_dispatch() -> None:
-    assert FORMATS == ("text", "json", "sarif")
+    assert FORMATS == ("text", "json", "sarif", "html", "markdown", "junit", "gitlab")
     text = render(sample_report(), "text", color=False, width=100)
     assert "Total: 4 findings" in text
     assert not ANSI.search(text)

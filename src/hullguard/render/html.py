@@ -435,18 +435,60 @@ def _inline(text: str) -> str:
 
 
 def _paragraphs(text: str) -> str:
-    out = []
-    for paragraph in text.split("\n\n"):
-        if not paragraph.strip():
-            continue
-        lines = paragraph.splitlines()
-        if all(line.lstrip().startswith(("- ", "* ")) for line in lines if line.strip()):
-            items = "".join(
-                f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines if line.strip()
-            )
-            out.append(f"<ul>{items}</ul>")
+    """Rule documentation as HTML: fenced code blocks, bullet lists and paragraphs with `code`
+    spans; everything escaped."""
+    out: list[str] = []
+    block: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if fence is not None:
+            if stripped.startswith(fence):
+                out.append(f'<pre class="doc">{_e(chr(10).join(block))}</pre>')
+                block, fence = [], None
+            else:
+                block.append(line)
+        elif stripped.startswith("```"):
+            out.append(_prose(block))
+            block, fence = [], "`" * (len(stripped) - len(stripped.lstrip("`")))
         else:
-            out.append(f"<p>{_inline(' '.join(paragraph.split()))}</p>")
+            block.append(line)
+    if fence is not None:
+        out.append(f'<pre class="doc">{_e(chr(10).join(block))}</pre>')
+    else:
+        out.append(_prose(block))
+    return "".join(out)
+
+
+def _prose(lines: list[str]) -> str:
+    """Paragraphs (blank-line separated) and bullet lists (lines starting `- ` or `* `)."""
+    out = []
+    text: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if text:
+            out.append(f"<p>{_inline(' '.join(' '.join(text).split()))}</p>")
+            text.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            flush()
+        elif stripped.startswith(("- ", "* ")):
+            if text:
+                flush()
+            items.append(stripped[2:])
+        elif items and line.startswith((" ", "\t")):
+            items[-1] += " " + stripped  # a list item's continuation line
+        else:
+            if items:
+                flush()
+            text.append(stripped)
+    flush()
     return "".join(out)
 
 

@@ -49,7 +49,17 @@
 
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); });
-  form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
+  // Clearing is done here, not by the browser's reset, so the rows follow at once.
+  form.addEventListener("reset", function (event) {
+    event.preventDefault();
+    keys.forEach(function (key) {
+      var select = form.elements.namedItem(key);
+      if (select) {
+        select.value = "";
+      }
+    });
+    apply();
+  });
 
   // A pillar card of the scorecard filters the table by its pillar.
   var cards = document.querySelectorAll("a.card[data-pillar]");
