@@ -186,6 +186,14 @@ _SIGNATURE_OPTIONS = (
         help="Trusted registries or namespaces, comma lists (HG410, HG623); replaces the "
         "default list.",
     ),
+    click.option(
+        "--insecure-registry",
+        "insecure_registries",
+        metavar="HOST:PORT",
+        multiple=True,
+        help="A registry asked over plain HTTP while verifying signatures; loopback only. "
+        "Repeatable (adds to `[signatures] insecure-registries`).",
+    ),
 )
 
 
@@ -286,6 +294,7 @@ def scan(
     require_signed: bool | None,
     key_path: str | None,
     trusted_registries: tuple[str, ...],
+    insecure_registries: tuple[str, ...],
     db_path: str | None,
     ignore_unfixed: bool | None,
     vuln_severities: tuple[str, ...],
@@ -318,7 +327,7 @@ def scan(
         select=select,
         ignore=ignore,
         more=scan_overrides,
-        signatures=(require_signed, key_path, trusted_registries),
+        signatures=(require_signed, key_path, trusted_registries, insecure_registries),
     )
     config = _with_vulnerability_options(
         config, db_path, ignore_unfixed, vuln_severities, ignore_file
@@ -373,6 +382,7 @@ def host(
     require_signed: bool | None,
     key_path: str | None,
     trusted_registries: tuple[str, ...],
+    insecure_registries: tuple[str, ...],
     db_path: str | None,
     ignore_unfixed: bool | None,
     vuln_severities: tuple[str, ...],
@@ -390,7 +400,7 @@ def host(
         profile=profile,
         select=select,
         ignore=ignore,
-        signatures=(require_signed, key_path, trusted_registries),
+        signatures=(require_signed, key_path, trusted_registries, insecure_registries),
     )
     config = _with_vulnerability_options(
         config, db_path, ignore_unfixed, vuln_severities, ignore_file
@@ -755,20 +765,60 @@ def sign(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("ref")
-@click.option("--key", "key_path", required=True, help="The public key file (PEM).")
+@click.option("--key", "key_path", help="The public key file (PEM) for key-signed signatures.")
+@click.option(
+    "--trusted-root",
+    type=click.Path(dir_okay=False),
+    help="Sigstore's trusted root JSON (Fulcio CAs, Rekor keys): verify keyless signatures "
+    "offline; needs --certificate-identity[-regexp] and --certificate-oidc-issuer.",
+)
+@click.option("--certificate-identity", metavar="ID", help="The signer's email or URI.")
+@click.option(
+    "--certificate-identity-regexp",
+    metavar="REGEX",
+    help="A pattern the signer's email or URI must match (searched, as cosign does).",
+)
+@click.option(
+    "--certificate-oidc-issuer", metavar="URL", help="The OIDC issuer that vouched for the signer."
+)
 @_INSECURE_OPTION
 @_QUIET_OPTION
-def verify(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
-    """Verify an image's signatures with a public key. Exit 0 when one verifies, else 1."""
+def verify(
+    ref: str,
+    key_path: str | None,
+    trusted_root: str | None,
+    certificate_identity: str | None,
+    certificate_identity_regexp: str | None,
+    certificate_oidc_issuer: str | None,
+    insecure_registries: tuple[str, ...],
+) -> None:
+    """Verify an image's signatures with a public key, or keyless ones against a trusted root.
+    Exit 0 when one verifies, else 1."""
+    from hullguard.config import SignaturePolicy, keyless_problem
     from hullguard.signing.keys import KeyProblem, load_public_key
+    from hullguard.signing.policy import keyless_policy
+    from hullguard.signing.trustroot import TrustRootProblem
     from hullguard.signing.verify import verify_image
 
     options = _registry_options(insecure_registries)
+    problem = keyless_problem(
+        trusted_root, certificate_identity, certificate_identity_regexp, certificate_oidc_issuer
+    )
+    if problem or (key_path is None and trusted_root is None):
+        raise click.UsageError(problem or "give --key, or --trusted-root for keyless signatures")
     try:
-        key = load_public_key(_read_key(key_path), what=key_path)
-    except KeyProblem as exc:
+        key = load_public_key(_read_key(key_path), what=key_path) if key_path else None
+        keyless = keyless_policy(
+            SignaturePolicy(
+                trusted_root=trusted_root,
+                certificate_identity=certificate_identity,
+                certificate_identity_regexp=certificate_identity_regexp,
+                certificate_oidc_issuer=certificate_oidc_issuer,
+            )
+        )
+    except (KeyProblem, TrustRootProblem) as exc:
         raise click.UsageError(str(exc)) from None
-    result = verify_image(ref, key, options)
+    result = verify_image(ref, key, options, keyless)
     if result.digest:
         click.echo(f"{ref}: {result.digest}")
     for found in result.signatures:
@@ -789,7 +839,7 @@ def _run_config(
     select: Sequence[str],
     ignore: Sequence[str],
     more: Callable[[Config], dict[str, Any]] | None = None,
-    signatures: tuple[bool | None, str | None, Sequence[str]] = (None, None, ()),
+    signatures: tuple[bool | None, str | None, Sequence[str], Sequence[str]] = (None, None, (), ()),
 ) -> Config:
     """The configuration file (given, or the nearest one above `search_from`) with the common
     command-line options applied; `more` adds a command's own. Bad values are usage errors."""
@@ -820,23 +870,39 @@ def _run_config(
 
 
 def _with_signature_options(
-    config: Config, require: bool | None, key_path: str | None, trusted: Sequence[str]
+    config: Config,
+    require: bool | None,
+    key_path: str | None,
+    trusted: Sequence[str],
+    insecure: Sequence[str] = (),
 ) -> Config:
-    """`--require-signed`, `--key` and `--trusted-registries` over the configuration; a key
-    that cannot be read or is not a public key is a usage error."""
+    """`--require-signed`, `--key`, `--trusted-registries` and `--insecure-registry` over the
+    configuration; a key that cannot be read or is not a public key, a trusted root that
+    cannot be used and a plain-HTTP registry off loopback are usage errors."""
     from hullguard.config import TRUSTED_REGISTRY_RULES
     from hullguard.signing.keys import KeyProblem, load_public_key
+    from hullguard.signing.policy import keyless_policy
+    from hullguard.signing.trustroot import TrustRootProblem
 
     policy = config.signatures
     if require is not None:
         policy = replace(policy, require=require)
     if key_path is not None:
         policy = replace(policy, key=key_path)
+    if insecure:
+        added = sorted(_registry_options(tuple(insecure)).insecure_registries)
+        merged = tuple(dict.fromkeys((*policy.insecure_registries, *added)))
+        policy = replace(policy, insecure_registries=merged)
     if policy.require and policy.key:
         try:
             load_public_key(_read_key(policy.key), what=policy.key)
         except KeyProblem as exc:
             raise click.UsageError(str(exc)) from None
+    if policy.require and policy.trusted_root:
+        try:
+            keyless_policy(policy)
+        except (TrustRootProblem, ValueError) as exc:
+            raise click.UsageError(f"signatures: {exc}") from None
     rule_options = dict(config.rule_options)
     if trusted:
         for rule_id in TRUSTED_REGISTRY_RULES:

@@ -30,6 +30,9 @@ labels = ["sandbox=required"]      # Kubernetes pod labels, `key=value`
 require = true                     # verify before the rules run (the network is used here)
 key = "cosign.pub"                 # the public key (PEM), relative to this file's folder
 insecure-registries = ["127.0.0.1:5000"]   # plain HTTP, loopback only
+trusted-root = "trusted_root.json" # keyless: Sigstore's trusted root (Fulcio CAs, Rekor keys)
+certificate-identity = "release@example.com"   # or certificate-identity-regexp = "^https://..."
+certificate-oidc-issuer = "https://accounts.google.com"   # who vouched for the identity
 
 [vulnerabilities]                  # the vulnerability database and the matcher
 db = "~/.cache/hullguard/vuln.db"  # default: $HULLGUARD_DB, else $XDG_CACHE_HOME/hullguard/vuln.db
@@ -74,12 +77,17 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SignaturePolicy:
-    """`[signatures]`: whether images must be signed, the public key that verifies them and
-    the registries reached over plain HTTP while verifying."""
+    """`[signatures]`: whether images must be signed, the public key that verifies them, the
+    Sigstore trusted root and identity keyless signatures must have, and the registries reached
+    over plain HTTP while verifying."""
 
     require: bool = False
     key: str | None = None
     insecure_registries: tuple[str, ...] = ()
+    trusted_root: str | None = None
+    certificate_identity: str | None = None
+    certificate_identity_regexp: str | None = None
+    certificate_oidc_issuer: str | None = None
 
 
 DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com"
@@ -304,11 +312,12 @@ def parse_vulnerabilities(table: Any, source: str, folder: Path) -> Vulnerabilit
 
 
 def parse_signatures(table: Any, source: str, folder: Path) -> SignaturePolicy:
-    """The `[signatures]` table: `require`, `key` (relative to the config's folder) and
+    """The `[signatures]` table: `require`, `key` and `trusted-root` (relative to the config's
+    folder), `certificate-identity` (or `-regexp`) and `certificate-oidc-issuer`, and
     `insecure-registries` (loopback only)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: `signatures` must be a table with `require` and `key`")
-    unknown = sorted(set(table) - {"require", "key", "insecure-registries"})
+    unknown = sorted(set(table) - {"require", "key", "insecure-registries", *_KEYLESS_KEYS})
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) in `signatures`: {', '.join(unknown)}")
     require = table.get("require", False)
@@ -325,11 +334,53 @@ def parse_signatures(table: Any, source: str, folder: Path) -> SignaturePolicy:
     problem = non_loopback(insecure)
     if problem:
         raise ConfigError(f"{source}: signatures.insecure-registries: {problem}")
+    keyless = {name: table.get(name) for name in _KEYLESS_KEYS}
+    for name, value in keyless.items():
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ConfigError(f"{source}: `signatures.{name}` must be a non-empty string")
+    problem = keyless_problem(*keyless.values())
+    if problem:
+        raise ConfigError(f"{source}: signatures: {problem}")
+    root = keyless["trusted-root"]
     return SignaturePolicy(
         require=require,
         key=str(folder / key) if key else None,
         insecure_registries=tuple(insecure),
+        trusted_root=str(folder / root) if root else None,
+        certificate_identity=keyless["certificate-identity"],
+        certificate_identity_regexp=keyless["certificate-identity-regexp"],
+        certificate_oidc_issuer=keyless["certificate-oidc-issuer"],
     )
+
+
+_KEYLESS_KEYS = (
+    "trusted-root",
+    "certificate-identity",
+    "certificate-identity-regexp",
+    "certificate-oidc-issuer",
+)
+
+
+def keyless_problem(
+    root: str | None, identity: str | None, regexp: str | None, issuer: str | None
+) -> str | None:
+    """Why these keyless settings cannot be used together, or None: a trusted root needs the
+    OIDC issuer and exactly one of the identity and its regular expression, and those need a
+    trusted root."""
+    if root is None:
+        if identity or regexp or issuer:
+            return "a certificate identity or OIDC issuer needs a trusted root (trusted-root)"
+        return None
+    if not issuer:
+        return "a trusted root needs the OIDC issuer (certificate-oidc-issuer)"
+    if (identity is None) == (regexp is None):
+        return "a trusted root needs one of certificate-identity and certificate-identity-regexp"
+    if regexp is not None:
+        try:
+            re.compile(regexp)
+        except re.error as exc:
+            return f"certificate-identity-regexp `{regexp}` is not a regular expression: {exc}"
+    return None
 
 
 def non_loopback(registries: list[str] | tuple[str, ...]) -> str | None:

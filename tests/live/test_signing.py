@@ -8,11 +8,13 @@ registry that answers errors each fail verification with a clear reason.
 from __future__ import annotations
 
 import base64
+import datetime
 import http.server
 import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -23,10 +25,17 @@ from hullguard.cli import cli
 from hullguard.image.registry import RegistryOptions
 from hullguard.signing.keys import generate_keypair, load_private_key, load_public_key
 from hullguard.signing.push import RegistryWriter, canonical_json
-from hullguard.signing.sign import parse_ref, sign_image, signature_tag
+from hullguard.signing.sign import (
+    docker_reference,
+    parse_ref,
+    sign_image,
+    signature_tag,
+    simple_signing_payload,
+)
 from hullguard.signing.verify import verify_image
 from tests.live.registry import Registry, insecure, registry
 from tests.live.test_registry_source import _blob, _image_documents
+from tests.signing.sigstore import IDENTITY, ISSUER, LocalSigstore, cosign_annotations
 
 __all__ = ["registry"]
 
@@ -281,3 +290,173 @@ def test_scan_requires_signed_pinned_images(
     # without the policy, the same file gives none of these findings
     quiet = CliRunner().invoke(cli, [*args[:6], "--format", "json"])
     assert json.loads(quiet.output)["findings"] == [], quiet.output
+
+
+def _put_keyless(
+    registry: Registry, ref: str, digest: str, sigstore: LocalSigstore, **leaf: Any
+) -> None:
+    """A keyless signature stored as cosign stores one: the simple-signing payload as the
+    layer, the signature, certificate, chain and log entry in its annotations."""
+    parsed = parse_ref(ref)
+    payload = simple_signing_payload(docker_reference(parsed), digest)
+    signed = sigstore.sign(payload, payload, **leaf)
+    annotations = cosign_annotations(signed, sigstore)
+    with RegistryWriter(parsed, insecure(registry)) as client:
+        payload_digest = client.push_blob(payload)
+        config_digest = client.push_blob(b"{}")
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "size": 2,
+                "digest": config_digest,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                    "size": len(payload),
+                    "digest": payload_digest,
+                    "annotations": annotations,
+                }
+            ],
+        }
+        client.push_manifest(
+            signature_tag(digest),
+            canonical_json(manifest),
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+
+
+def test_keyless_signatures_with_a_trusted_root(
+    registry: Registry, tmp_path: Path, keys: dict[str, tuple[bytes, bytes]]
+) -> None:
+    sigstore = LocalSigstore()
+    ref = _push_busybox(registry, tmp_path, "keyless/busybox:1", "k")
+    digest = verify_image(ref, _public(keys), insecure(registry)).digest
+    assert digest is not None
+    _put_keyless(registry, ref, digest, sigstore)
+    root = tmp_path / "trusted_root.json"
+    root.write_text(json.dumps(sigstore.trusted_root()))
+    (tmp_path / "cosign.pub").write_bytes(keys["ours"][1])
+    runner = CliRunner()
+    base = ["verify", ref, "--insecure-registry", registry.host]
+    keyless = [
+        "--trusted-root",
+        str(root),
+        "--certificate-oidc-issuer",
+        ISSUER,
+    ]
+    ok = runner.invoke(cli, [*base, *keyless, "--certificate-identity", IDENTITY])
+    assert ok.exit_code == 0, ok.output
+    assert f"valid: {signature_tag(digest)}" in ok.output
+    assert f"keyless: signed by {IDENTITY} (issuer {ISSUER})" in ok.output
+    pattern = runner.invoke(
+        cli, [*base, *keyless, "--certificate-identity-regexp", r"@example\.test$"]
+    )
+    assert pattern.exit_code == 0, pattern.output
+    stranger = runner.invoke(cli, [*base, *keyless, "--certificate-identity", "x@example.test"])
+    assert stranger.exit_code == 1
+    assert f"identity mismatch: signed by {IDENTITY}, not x@example.test" in stranger.output
+    other_issuer = [*keyless[:3], "https://other.example.test"]
+    issuer = runner.invoke(cli, [*base, *other_issuer, "--certificate-identity", IDENTITY])
+    assert issuer.exit_code == 1
+    assert "issuer mismatch" in issuer.output
+    # a trusted root of another Sigstore: the CA is unknown, the SET is another log's
+    stranger_root = tmp_path / "other_root.json"
+    stranger_root.write_text(json.dumps(LocalSigstore().trusted_root()))
+    foreign = runner.invoke(
+        cli,
+        [
+            *base,
+            "--trusted-root",
+            str(stranger_root),
+            *keyless[2:],
+            "--certificate-identity",
+            IDENTITY,
+        ],
+    )
+    assert foreign.exit_code == 1
+    assert "bad SET: the entry is from the log" in foreign.output
+    # with a key only, the keyless signature is present but not verified offline
+    with_key = runner.invoke(cli, [*base, "--key", str(tmp_path / "cosign.pub")])
+    assert with_key.exit_code == 1
+    assert (
+        "keyless signature (Fulcio certificate): present, not verified offline" in with_key.output
+    )
+    # usage errors: a root without identity, a root that is not one
+    assert runner.invoke(cli, [*base, "--trusted-root", str(root)]).exit_code == 2
+    bad_root = tmp_path / "bad.json"
+    bad_root.write_text("{}")
+    bad = runner.invoke(
+        cli, [*base, "--trusted-root", str(bad_root), *keyless[2:], "--certificate-identity", "a"]
+    )
+    assert bad.exit_code == 2
+    assert "not a Sigstore trusted root" in bad.output
+    # an expired certificate (logged eleven minutes after its start)
+    late = sigstore.now + datetime.timedelta(minutes=11)
+    expired_ref = _push_busybox(registry, tmp_path, "keyless/busybox:2", "l")
+    expired_digest = verify_image(expired_ref, _public(keys), insecure(registry)).digest
+    assert expired_digest is not None
+    _put_keyless(registry, expired_ref, expired_digest, sigstore, logged_at=late)
+    expired = runner.invoke(
+        cli,
+        [
+            "verify",
+            expired_ref,
+            "--insecure-registry",
+            registry.host,
+            *keyless,
+            "--certificate-identity",
+            IDENTITY,
+        ],
+    )
+    assert expired.exit_code == 1
+    assert "expired at signing time" in expired.output
+
+
+def test_scan_accepts_keyless_signed_images(
+    registry: Registry, tmp_path: Path, keys: dict[str, tuple[bytes, bytes]]
+) -> None:
+    sigstore = LocalSigstore()
+    signed_ref = _push_busybox(registry, tmp_path, "keyless-policy/signed:1", "m")
+    other_ref = _push_busybox(registry, tmp_path, "keyless-policy/other:1", "n")
+    options = insecure(registry)
+    signed = verify_image(signed_ref, None, options).digest
+    other = verify_image(other_ref, None, options).digest
+    assert signed is not None and other is not None
+    _put_keyless(registry, signed_ref, signed, sigstore)
+    _put_keyless(registry, other_ref, other, sigstore, identity="intruder@example.test")
+    (tmp_path / "trusted_root.json").write_text(json.dumps(sigstore.trusted_root()))
+    (tmp_path / ".hullguard.toml").write_text(
+        "[signatures]\n"
+        "require = true\n"
+        'trusted-root = "trusted_root.json"\n'
+        f'certificate-identity = "{IDENTITY}"\n'
+        f'certificate-oidc-issuer = "{ISSUER}"\n'
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "docker-compose.yml").write_text(
+        "services:\n"
+        f"  signed:\n    image: {registry.host}/keyless-policy/signed@{signed}\n"
+        f"  other:\n    image: {registry.host}/keyless-policy/other@{other}\n"
+    )
+    args = [
+        "scan",
+        str(project),
+        "--config",
+        str(tmp_path / ".hullguard.toml"),
+        "--select",
+        "HG620,HG621,HG622",
+        "--insecure-registry",
+        registry.host,
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    found = [(f["rule_id"], f["resource"]) for f in report["findings"]]
+    assert found == [("HG621", "services.other")], result.output
+    assert "identity mismatch: signed by intruder@example.test" in report["findings"][0]["message"]

@@ -172,6 +172,8 @@ def _tag_layer(
         return bad(NO_KEY)
     problem = _check(key, signature, payload) or _check_payload(payload, digest)
     if problem is not None:
+        if isinstance(certificate, str) and certificate and problem.startswith("bad signature"):
+            problem = f"keyless signature (Fulcio certificate): {NOT_OFFLINE}"
         return bad(problem)
     return FoundSignature(where, layer_digest, True, "verified with the key")
 
