@@ -521,3 +521,17 @@ def test_an_unknown_shell_is_a_usage_error(tmp_path: Path) -> None:
     ran = run_cli(["completion", "tcsh"], cwd=tmp_path)
     assert ran.code == 2
     assert b"tcsh" in ran.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["scan", "host", "image", "merge", "sign", "verify", "keygen", "db"]
+)
+def test_quiet_is_taken_before_and_after_the_command_name(name: str) -> None:
+    def takes_quiet(command: click.Command) -> bool:
+        return any("--quiet" in p.opts and "-q" in p.opts for p in command.params)
+
+    assert takes_quiet(cli)
+    command = cli.commands[name]
+    if isinstance(command, click.Group):  # `hullguard -q db update`: the root option only
+        return
+    assert takes_quiet(command)

@@ -633,7 +633,13 @@ def _render_formats() -> list[str]:
     help="Exit 1 when a merged finding is at or above SEVERITY (info..critical, or never). "
     "Default: medium.",
 )
-@click.option("--color/--no-color", default=None, help="Colour the text report (default: auto).")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    callback=_color_given,
+    help="Colour the text report (default: on a terminal, unless NO_COLOR is set).",
+)
+@_QUIET_OPTION
 def merge(
     reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, color: bool | None
 ) -> None:
