@@ -38,10 +38,11 @@ NAMES = [
     ("npm", "semver-npm"),
     ("crates.io", "semver-cargo"),
     ("Go", "go"),
+    ("Maven", "maven"),
     ("debian:12", "dpkg"),  # OSV spells names with care; a different case still finds them
     ("pypi", "pep440"),
 ]
-UNSUPPORTED = ["Maven", "Packagist", "RubyGems", "NuGet", "Hex", "Pub", "", ":12", "Debianish"]
+UNSUPPORTED = ["Packagist", "RubyGems", "NuGet", "Hex", "Pub", "", ":12", "Debianish"]
 
 
 @pytest.mark.parametrize(("ecosystem", "kind"), NAMES)
@@ -74,6 +75,8 @@ CHAINS = {
     "Go": ["0", "0.0.0-20191109021931-daa7c04131f5", "v0.1.0", "v1.2.3",
            "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4", "go1.21rc1", "1.21.0",
            "v2.0.0+incompatible"],
+    "Maven": ["0", "1.0-alpha-1", "1.0-beta", "1.0-SNAPSHOT", "1.0", "1.0-sp", "1.0-1", "1.0.1",
+              "1.1", "2"],
 }  # fmt: skip
 
 
@@ -98,6 +101,7 @@ EQUAL = [
     ("npm", "=v1.0.0+build", "1.0.0"),
     ("crates.io", "1.0.0+a", "1.0.0+b"),
     ("Go", "v2.0.0+incompatible", "2.0.0"),
+    ("Maven", "1.0.0.Final", "1"),
 ]
 
 
@@ -126,6 +130,8 @@ INVALID = [
     ("crates.io", "v1.0.0"),
     ("Go", "v1.2-pre"),
     ("Go", "latest"),
+    ("Maven", ""),
+    ("Maven", "1.0 beta"),
 ]
 
 

@@ -11,6 +11,7 @@ An OSV ecosystem name may carry a release after a colon (`Debian:12`, `Alpine:v3
 | PyPI | PEP 440 (`packaging.version.Version`) |
 | npm, crates.io | SemVer 2.0.0 |
 | Go | Go module versions (golang.org/x/mod/semver) |
+| Maven | Maven's ComparableVersion (Maven 3.8 and 3.9) |
 
 `sort_key(ecosystem)` gives a key function for `sorted`/`min`/comparisons; keys are cached, so
 sorting the same versions again costs a dictionary look-up each. A version that the ecosystem's
@@ -26,7 +27,7 @@ from typing import Any, Final
 
 import packaging.version
 
-from hullguard.versions import apk, rpm, semver
+from hullguard.versions import apk, maven, rpm, semver
 from hullguard.versions.dpkg import _EMPTY_RUN, DebianVersion, _runs
 
 _CACHE_SIZE: Final = 65536
@@ -84,6 +85,12 @@ def _rpm_key(text: str) -> rpm.LabelKey:
     return rpm.label_key(text)
 
 
+def _maven_key(text: str) -> maven.MavenVersion:
+    if not text or any(char.isspace() for char in text):
+        raise ValueError("empty or holding white space")
+    return maven.key(text)
+
+
 def _pep440_key(text: str) -> packaging.version.Version:
     try:
         return packaging.version.Version(text)
@@ -99,6 +106,7 @@ _KEYS: Final[dict[str, Callable[[str], Any]]] = {
     "semver-npm": semver.npm_key,
     "semver-cargo": semver.cargo_key,
     "go": semver.go_key,
+    "maven": _maven_key,
 }
 
 _ORDERING_OF: Final[dict[str, str]] = {
@@ -118,13 +126,14 @@ _ORDERING_OF: Final[dict[str, str]] = {
     "npm": "semver-npm",
     "crates.io": "semver-cargo",
     "Go": "go",
+    "Maven": "maven",
 }
 _ORDERING_OF_FOLDED: Final = {name.casefold(): kind for name, kind in _ORDERING_OF.items()}
 
 
 def ordering(ecosystem: str) -> str | None:
     """The name of the ordering an OSV ecosystem uses (`dpkg`, `apk`, `rpm`, `pep440`,
-    `semver-npm`, `semver-cargo`, `go`), or None."""
+    `semver-npm`, `semver-cargo`, `go`, `maven`), or None."""
     base = ecosystem.split(":", 1)[0].strip()
     return _ORDERING_OF.get(base) or _ORDERING_OF_FOLDED.get(base.casefold())
 
