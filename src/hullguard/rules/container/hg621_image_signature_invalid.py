@@ -24,10 +24,12 @@ from hullguard.spec import ContainerSpec
 def image_signature_invalid(spec: ContainerSpec, ctx: Context) -> Iterator[Finding]:
     """
     ## What it does
-    When signed images are required (`--require-signed --key cosign.pub`), flags a container
-    whose image, pinned by digest, has no signature that verifies with the key: none at all,
-    one by another key, one over another digest, a tampered payload, an image the registry
-    does not have, or a malformed digest. Signatures are looked for where cosign keeps them
+    When signed images are required (`--require-signed --key cosign.pub`, or a Sigstore
+    trusted root with the signer's identity in `[signatures]`), flags a container whose
+    image, pinned by digest, has no signature that verifies: none at all, one by another key,
+    one over another digest, a tampered payload, a keyless signature from another identity
+    or OIDC issuer, a certificate from an unknown CA or expired when it was logged, a bad log
+    timestamp (SET), an image the registry does not have, or a malformed digest. Signatures are looked for where cosign keeps them
     (the `sha256-<hex>.sig` tag, Sigstore bundles among the referrers); the message gives the
     reasons.
 
@@ -58,7 +60,9 @@ def image_signature_invalid(spec: ContainerSpec, ctx: Context) -> Iterator[Findi
     ## Notes
     The registry is asked before the rules run, once per distinct reference; a registry that
     cannot be reached is HG622's, not a finding here. Keyless (Fulcio certificate) signatures
-    are reported as present but not verified offline.
+    are verified offline against `trusted-root` (Sigstore's `trusted_root.json`) with
+    `certificate-identity` (or `certificate-identity-regexp`) and `certificate-oidc-issuer`;
+    without a trusted root they are reported as present but not verified offline.
     """
     if not policy_on(ctx) or spec.signature is None:
         return

@@ -26,7 +26,8 @@ def image_signature_unverified(spec: ContainerSpec, ctx: Context) -> Iterator[Fi
     ## What it does
     When signed images are required, reports a container whose image is pinned by digest
     but whose signature could not be checked: the registry could not be reached (offline,
-    a timeout, refused credentials), or there was no public key to check it with.
+    a timeout or the overall deadline, refused credentials), or there was no public key or
+    trusted root to check it with (or it could not be read).
 
     ## Why is this bad?
     It is not bad in itself: the digest pins the image, so whatever runs is what the digest
@@ -51,9 +52,11 @@ def image_signature_unverified(spec: ContainerSpec, ctx: Context) -> Iterator[Fi
     table; without it the rule is silent.
 
     ## Notes
-    Information only. Each request to a registry has a timeout, and a registry that fails
-    once is not asked again in the same run, so every later image it holds is reported here
-    with the first failure's reason.
+    Information only. Each request to a registry has a timeout, each verification an
+    overall deadline (`HULLGUARD_REGISTRY_DEADLINE`, 120 s by default) that a registry
+    answering a byte at a time cannot outlast, and a registry that fails once is not asked
+    again in the same run, so every later image it holds is reported here with the first
+    failure's reason.
     """
     if not policy_on(ctx) or spec.signature is None:
         return
