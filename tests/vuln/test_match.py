@@ -1,0 +1,316 @@
+"""The matcher on real shared records, with verdicts checked by hand against the data, and on
+small records for the corners of the OSV evaluation.
+
+Hand checks (the data is in ../shared/data/vuln):
+- Debian OVAL bookworm: "CVE-2023-28486 sudo" has the criterion "sudo DPKG is earlier than
+  1.9.13p1-1"; `dpkg --compare-versions 1.9.13-1 lt 1.9.13p1-1` is true, so 1.9.13-1 is
+  affected and 1.9.13p1-1 is not. "CVE-2023-31437 systemd" has no fixed version for bookworm.
+- Alpine secdb: busybox CVE-2023-42363 is fixed in 1.36.1-r7 on v3.18 and in 1.36.1-r17 on
+  v3.19, so 1.36.1-r15 is affected on v3.19 only.
+- PyPI: PYSEC-2022-42969 (py, CVE-2022-42969) is `introduced: 0, last_affected: 1.11.0`:
+  1.11.0 is affected (inclusive), 1.12.0 is not.
+- Go: GO-2021-0238 (golang.org/x/net) is fixed in the pseudo-version
+  0.0.0-20210520170846-37e1c6afe023.
+- Withdrawn: PYSEC-2023-73 (redis, every version from 0) was withdrawn on 2023-06-06.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hullguard.model import ErrorKind, Severity
+from hullguard.versions.ecosystems import sort_key
+from hullguard.vuln.importers import import_paths
+from hullguard.vuln.match import is_affected, match
+from hullguard.vuln.model import (
+    Advisory,
+    Affected,
+    Event,
+    PackageRef,
+    Range,
+    SeverityScore,
+    normalise_name,
+)
+from hullguard.vuln.store import DatabaseWriter, Feed, VulnDB
+from tests.conftest import shared_path
+
+
+def ref(ecosystem: str, name: str, version: str, display: str | None = None) -> PackageRef:
+    return PackageRef(
+        ecosystem=ecosystem,
+        name=normalise_name(ecosystem, name),
+        version=version,
+        display_name=display or name,
+        display_version=version,
+        path="/var/lib/dpkg/status",
+    )
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VulnDB]:
+    """The shared records these tests check: Debian bookworm OVAL, Alpine v3.18 and v3.19
+    main, the PyPI advisories of py, redis and jinja2, two Go records."""
+    vuln = shared_path("data", "vuln")
+    paths = [
+        vuln / "debian-oval-2023" / "oval-definitions-bookworm.xml.bz2",
+        vuln / "alpine-secdb" / "alpine" / "v3.18" / "main.json",
+        vuln / "alpine-secdb" / "alpine" / "v3.19" / "main.json",
+        vuln / "pypa-advisory-database" / "vulns" / "py",
+        vuln / "pypa-advisory-database" / "vulns" / "redis",
+        vuln / "pypa-advisory-database" / "vulns" / "jinja2",
+        vuln / "golang-vulndb" / "data" / "osv" / "GO-2021-0238.json",
+        vuln / "golang-vulndb" / "data" / "osv" / "GO-2024-2730.json",
+    ]
+    path = tmp_path_factory.mktemp("vulndb") / "vuln.db"
+    with DatabaseWriter(path, fresh=True) as writer:
+        summary = import_paths(writer, paths)
+        writer.commit()
+    assert not summary.unreadable
+    with VulnDB.open(path) as db:
+        yield db
+
+
+def ids(result_matches: object) -> dict[str, str | None]:
+    return {m.advisory.id: m.fixed_version for m in result_matches}  # type: ignore[attr-defined]
+
+
+# --- real records ------------------------------------------------------------------------------
+
+
+def test_debian_bookworm_before_and_after_the_oval_fix(real_db: VulnDB) -> None:
+    before = match(real_db, [ref("Debian:12", "sudo", "1.9.13-1")])
+    after = match(real_db, [ref("Debian:12", "sudo", "1.9.13p1-1")])
+    assert ids(before.matches)["CVE-2023-28486"] == "1.9.13p1-1"
+    assert "CVE-2023-28486" not in ids(after.matches)
+    # CVE-2023-27320 is fixed later (1.9.13p3-1): still open at 1.9.13p1-1, with its own fix.
+    assert ids(after.matches)["CVE-2023-27320"] == "1.9.13p3-1"
+    assert not before.errors and not after.errors
+
+
+def test_debian_unfixed_oval_entry_has_no_fixed_version(real_db: VulnDB) -> None:
+    found = match(real_db, [ref("Debian:12", "systemd", "252.17-1~deb12u1", "libsystemd0")])
+    by_id = {m.advisory.id: m for m in found.matches}
+    assert by_id["CVE-2023-31437"].fixed_version is None
+    assert by_id["CVE-2023-31437"].package.display_name == "libsystemd0"
+    assert "CVE-2022-45873" not in by_id  # fixed in 252-1, below the installed version
+
+
+def test_debian_data_of_one_release_does_not_match_another(real_db: VulnDB) -> None:
+    assert match(real_db, [ref("Debian:11", "sudo", "1.9.5p2-3")]).matches == ()
+
+
+def test_alpine_package_on_two_branches(real_db: VulnDB) -> None:
+    on_318 = match(real_db, [ref("Alpine:v3.18", "busybox", "1.36.1-r15", "busybox-binsh")])
+    on_319 = match(real_db, [ref("Alpine:v3.19", "busybox", "1.36.1-r15", "busybox-binsh")])
+    assert "CVE-2023-42363" not in ids(on_318.matches)  # fixed in 1.36.1-r7 on v3.18
+    assert ids(on_319.matches)["CVE-2023-42363"] == "1.36.1-r17"
+
+
+def test_pypi_range_with_last_affected(real_db: VulnDB) -> None:
+    inside = match(real_db, [ref("PyPI", "py", "1.11.0")])
+    outside = match(real_db, [ref("PyPI", "py", "1.12.0")])
+    assert "PYSEC-2022-42969" in ids(inside.matches)
+    assert ids(inside.matches)["PYSEC-2022-42969"] is None  # no fixed event, only a ceiling
+    assert "PYSEC-2022-42969" not in ids(outside.matches)
+    # The same verdicts from the range alone, without the record's explicit versions list.
+    found = real_db.lookup("PyPI", ["py"])["py"]
+    affected = next(a for adv, a in found if adv.id == "PYSEC-2022-42969")
+    bare = Affected(affected.ecosystem, affected.package, affected.ranges)
+    assert any(e.kind == "last_affected" for r in bare.ranges for e in r.events)
+    order = sort_key("PyPI")
+    assert is_affected(bare, "1.11.0", order).affected
+    assert is_affected(bare, "1.4.0", order).affected
+    assert not is_affected(bare, "1.11.1", order).affected
+
+
+def test_go_module_with_a_pseudo_version(real_db: VulnDB) -> None:
+    old = "v0.0.0-20200226121028-0de0cce0169b"
+    fixed = "v0.0.0-20210520170846-37e1c6afe023"
+    found = match(real_db, [ref("Go", "golang.org/x/net", old)])
+    assert ids(found.matches) == {"GO-2021-0238": fixed}
+    assert match(real_db, [ref("Go", "golang.org/x/net", fixed)]).matches == ()
+    assert match(real_db, [ref("Go", "golang.org/x/net", "v0.1.0")]).matches == ()
+
+
+def test_withdrawn_records_never_match(real_db: VulnDB) -> None:
+    assert "PYSEC-2023-73" not in ids(match(real_db, [ref("PyPI", "redis", "4.5.5")]).matches)
+    sessions = match(real_db, [ref("Go", "github.com/gorilla/sessions", "v1.2.1")])
+    assert "GO-2024-2730" not in ids(sessions.matches)
+
+
+def test_invalid_version_is_an_error_entry_not_a_match(real_db: VulnDB) -> None:
+    result = match(real_db, [ref("PyPI", "jinja2", "not a version!")])
+    assert result.matches == ()
+    (error,) = result.errors
+    assert error.kind is ErrorKind.PARSE
+    assert error.path == "/var/lib/dpkg/status"
+    assert "jinja2" in error.message and "'not a version!'" in error.message
+
+
+def test_one_lookup_per_ecosystem(real_db: VulnDB) -> None:
+    calls: list[tuple[str, frozenset[str]]] = []
+
+    class Counting:
+        def lookup(
+            self, ecosystem: str, names: object
+        ) -> dict[str, list[tuple[Advisory, Affected]]]:
+            calls.append((ecosystem, frozenset(names)))  # type: ignore[arg-type]
+            return real_db.lookup(ecosystem, names)  # type: ignore[arg-type]
+
+    packages = [
+        ref("Debian:12", "sudo", "1.9.13-1"),
+        ref("Debian:12", "systemd", "252-1"),
+        ref("PyPI", "Jinja2", "2.11.2"),
+        ref("PyPI", "py", "1.11.0"),
+    ]
+    result = match(Counting(), packages)
+    assert sorted(calls) == [
+        ("Debian:12", frozenset({"sudo", "systemd"})),
+        ("PyPI", frozenset({"jinja2", "py"})),
+    ]
+    assert "PYSEC-2021-66" in ids(result.matches)  # Jinja2 found by its normalised name
+
+
+# --- the evaluation's corners, on small records ---------------------------------------------------
+
+
+def _affected(*ranges: tuple[str, list[tuple[str, str]]], **fields: object) -> Affected:
+    return Affected(
+        "PyPI",
+        "pkg",
+        tuple(Range(kind, tuple(Event(k, v) for k, v in events)) for kind, events in ranges),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "expected", "fixed"),
+    [
+        ("0.9", False, None),
+        ("1.0", True, "1.2"),  # introduced is inclusive
+        ("1.1.9", True, "1.2"),
+        ("1.2", False, None),  # fixed is exclusive
+        ("2.0", True, "2.5"),  # a second introduced in the same range
+        ("2.5", False, None),
+        ("3.0", False, None),
+    ],
+)
+def test_events_in_one_range(version: str, expected: bool, fixed: str | None) -> None:
+    affected = _affected(
+        (
+            "ECOSYSTEM",
+            # deliberately out of order: they are sorted by the ecosystem's order first
+            [("fixed", "2.5"), ("introduced", "1.0"), ("introduced", "2.0"), ("fixed", "1.2")],
+        )
+    )
+    verdict = is_affected(affected, version, sort_key("PyPI"))
+    assert (verdict.affected, verdict.fixed_version) == (expected, fixed)
+
+
+def test_limit_bounds_a_range_and_git_ranges_are_skipped() -> None:
+    affected = _affected(
+        ("ECOSYSTEM", [("introduced", "0"), ("limit", "2.0")]),
+        ("GIT", [("introduced", "0")]),
+    )
+    order = sort_key("PyPI")
+    assert is_affected(affected, "1.9", order).affected
+    assert not is_affected(affected, "2.0", order).affected  # limit is exclusive
+    unlimited = _affected(("ECOSYSTEM", [("introduced", "0"), ("limit", "*")]))
+    assert is_affected(unlimited, "99.0", order).affected
+
+
+@pytest.mark.parametrize(
+    ("bound", "version", "expected"),
+    [
+        ("<= 2.3.1", "2.3.1", True),
+        ("<= 2.3.1", "2.3.2", False),
+        ("< 2.0", "1.9.9", True),
+        ("< 2.0", "2.0", False),
+        ("not a bound", "9.0", True),
+    ],
+)
+def test_last_known_affected_bounds_an_open_range(bound: str, version: str, expected: bool) -> None:
+    affected = _affected(("ECOSYSTEM", [("introduced", "1.0")]), last_known_affected=bound)
+    assert is_affected(affected, version, sort_key("PyPI")).affected is expected
+
+
+def test_last_known_affected_does_not_bound_a_closed_range() -> None:
+    affected = _affected(
+        ("ECOSYSTEM", [("introduced", "1.0"), ("fixed", "3.0")]), last_known_affected="< 2.0"
+    )
+    assert is_affected(affected, "2.5", sort_key("PyPI")).affected
+
+
+def test_explicit_versions_list() -> None:
+    affected = Affected("PyPI", "pkg", versions=("1.0", "1.1"))
+    order = sort_key("PyPI")
+    assert is_affected(affected, "1.1", order).affected
+    assert not is_affected(affected, "1.2", order).affected
+
+
+def _db_of(tmp_path: Path, advisories: list[Advisory]) -> VulnDB:
+    path = tmp_path / "vuln.db"
+    with DatabaseWriter(path, fresh=True) as writer:
+        writer.start_feed(Feed("osv:test", "osv", "test"))
+        for advisory in advisories:
+            writer.put("osv:test", advisory)
+        writer.commit()
+    return VulnDB.open(path)
+
+
+def test_advisories_sharing_an_alias_are_one_match(tmp_path: Path) -> None:
+    """A Debian OVAL CVE without a score and a DSA naming it: one match, the one with a fix
+    and a CVSS vector kept, the other named in `also`."""
+    oval = Advisory(
+        "CVE-2023-0001",
+        "debian-oval",
+        affected=(
+            Affected(
+                "Debian:12",
+                "openssl",
+                (Range("ECOSYSTEM", (Event("introduced", "0"),)),),
+            ),
+        ),
+    )
+    dsa = Advisory(
+        "DSA-5400-1",
+        "osv:Debian",
+        aliases=("CVE-2023-0001",),
+        severity=(SeverityScore("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),),
+        affected=(
+            Affected(
+                "Debian:12",
+                "openssl",
+                (Range("ECOSYSTEM", (Event("introduced", "0"), Event("fixed", "3.0.9-1"))),),
+            ),
+        ),
+    )
+    other = Advisory(
+        "CVE-2023-0002",
+        "debian-oval",
+        affected=(
+            Affected("Debian:12", "openssl", (Range("ECOSYSTEM", (Event("introduced", "0"),)),)),
+        ),
+    )
+    with _db_of(tmp_path, [oval, dsa, other]) as db:
+        result = match(db, [ref("Debian:12", "openssl", "3.0.8-1", "libssl3")])
+    by_id = {m.advisory.id: m for m in result.matches}
+    assert set(by_id) == {"DSA-5400-1", "CVE-2023-0002"}
+    kept = by_id["DSA-5400-1"]
+    assert kept.also == ("CVE-2023-0001",)
+    assert kept.fixed_version == "3.0.9-1"
+    assert kept.severity is Severity.CRITICAL
+    assert kept.to_dict()["aliases"] == ["CVE-2023-0001"]
+    assert kept.to_dict()["package"] == "libssl3"
+    assert kept.to_dict()["source_package"] == "openssl"
+
+
+def test_unsupported_ecosystem_is_an_error(tmp_path: Path) -> None:
+    with _db_of(tmp_path, []) as db:
+        result = match(db, [ref("NoSuchEcosystem", "x", "1.0")])
+    assert result.matches == ()
+    (error,) = result.errors
+    assert "NoSuchEcosystem" in error.message
