@@ -322,3 +322,21 @@ def test_finding_without_snippet_or_rule() -> None:
     (row,) = parsed.all("tr", "finding")
     assert parsed.all("pre", "snippet") == []
     assert HOSTILE_MESSAGE in text_of(row)
+
+
+def test_merged_report_has_a_fleet_section(tmp_path: Path) -> None:
+    for name, rule in (("a", "HG101"), ("b", "HG201")):
+        report = tmp_path / f"{name}.json"
+        assert main(["scan", str(FIXTURES / rule), "--format", "json", "-o", str(report)]) == 1
+    output = tmp_path / "fleet.html"
+    arguments = ["merge", str(tmp_path / "a.json"), str(tmp_path / "b.json")]
+    assert main([*arguments, "--format", "html", "-o", str(output)]) == 1
+    parsed = Page(output.read_text(encoding="utf-8"))
+    assert text_of(parsed.by_id("fleet")).startswith("Fleet (2)")
+    rows = section_rows(parsed, "fleet")
+    assert [text_of(r).split()[:2] for r in rows] == [
+        ["report", str(tmp_path / "a.json")],
+        ["report", str(tmp_path / "b.json")],
+    ]
+    merged = parsed.all("tr", "finding")
+    assert {r.attrs["data-rule"] for r in merged} >= {"HG101", "HG201"}

@@ -170,3 +170,18 @@ def test_real_scan(tmp_path: Path) -> None:
     written = output.read_text(encoding="utf-8")
     assert written.startswith("## ❌ **hullguard failed**")
     assert "HG101 docker\\-socket\\-mounted" in written
+
+
+def test_merged_report_has_a_fleet_table(tmp_path: Path) -> None:
+    for name, rule in (("a", "HG101"), ("b", "HG201")):
+        report = tmp_path / f"{name}.json"
+        assert main(["scan", str(FIXTURES / rule), "--format", "json", "-o", str(report)]) == 1
+    output = tmp_path / "fleet.md"
+    arguments = ["merge", str(tmp_path / "a.json"), str(tmp_path / "b.json")]
+    assert main([*arguments, "--format", "markdown", "-o", str(output)]) == 1
+    rows = table(output.read_text(encoding="utf-8"), "Fleet (2)")
+    assert [row[:2] for row in rows] == [
+        ["report", f"`{tmp_path / 'a.json'}`"],
+        ["report", f"`{tmp_path / 'b.json'}`"],
+    ]
+    assert all(int(row[2]) > 0 for row in rows)

@@ -62,6 +62,8 @@ def render_html(report: Report, *, rules: RuleLookup = get_rule) -> str:
     out.append("<main>\n")
     out.append(_scorecard(report.findings))
     out.append(_summary(report, files_of))
+    if report.fleet is not None:
+        out.append(_fleet(report.fleet))
     out.append(_findings(report.findings, files_of, rule_info))
     out.append(_vulnerabilities(vulnerable_packages(report.findings)))
     out.append(_rule_docs(rule_info))
@@ -251,6 +253,43 @@ def _summary(report: Report, files_of: Sequence[str]) -> str:
         '<th class="num">targets</th><th class="num">findings</th></tr></thead>'
         f"<tbody>{kind_rows}</tbody></table></div>\n</div>\n"
         f"<h2>By target</h2>{by_target}\n</section>\n"
+    )
+
+
+def _fleet(fleet: Mapping[str, Any]) -> str:
+    """A merged report's summary: findings by severity and pillar per report, host and image."""
+    from hullguard.merge import fleet_rows
+
+    rows = []
+    for kind, name, entry in fleet_rows(fleet):
+        by_severity = entry.get("by_severity")
+        by_pillar = entry.get("by_pillar")
+        severities = by_severity if isinstance(by_severity, Mapping) else {}
+        pillars = by_pillar if isinstance(by_pillar, Mapping) else {}
+        unreadable = " (unreadable)" if entry.get("status") == "error" else ""
+        cells = "".join(
+            f'<td class="num">{_e(severities.get(s.value, 0) or "")}</td>' for s in SEVERITIES
+        )
+        cells += "".join(
+            f'<td class="num">{_e(pillars.get(str(int(p)), 0) or "")}</td>' for p in Pillar
+        )
+        rows.append(
+            f'<tr><td>{_e(kind)}</td><td class="mono">{_e(name)}{unreadable}</td>'
+            f'<td class="num">{_e(entry.get("findings", 0))}</td>{cells}</tr>\n'
+        )
+    heads = "".join(f'<th class="num">{s.value}</th>' for s in SEVERITIES)
+    heads += "".join(f'<th class="num" title="{_e(p.title)}">P{int(p)}</th>' for p in Pillar)
+    duplicates = fleet.get("duplicates")
+    note = (
+        f'<p class="muted">{_plural(duplicates, "duplicate finding")} merged away.</p>'
+        if isinstance(duplicates, int)
+        else ""
+    )
+    return (
+        f'<section id="fleet">\n<h2>Fleet ({len(rows)})</h2>\n{note}'
+        '<div class="scroll"><table><thead><tr><th>kind</th><th>name</th>'
+        f'<th class="num">findings</th>{heads}</tr></thead><tbody>\n{"".join(rows)}'
+        "</tbody></table></div>\n</section>\n"
     )
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hullguard.model import ErrorEntry, Finding, Location, Pillar, Report, Severity, TargetStatus
 from hullguard.render.grouping import vulnerable_packages
@@ -82,6 +83,7 @@ def _document(report: Report, limits: _Limits) -> str:
     parts = [
         _status(report),
         _counts(report),
+        _fleet(report.fleet, limits.packages),
         _findings(report.findings, limits.findings),
         _vulnerabilities(report.findings, limits.packages),
         _errors(report.errors, limits.errors),
@@ -143,6 +145,32 @@ def _counts(report: Report) -> str:
     totals = " | ".join(f"**{by_severity[s]}**" for s in severities)
     rows.append(f"| **total** | {totals} | **{len(report.findings)}** |")
     return "\n".join(["### Findings by pillar and severity", "", header, rule, *rows])
+
+
+def _fleet(fleet: Mapping[str, Any] | None, limit: int) -> str:
+    """A merged report's summary per report, host and image (at most `limit` rows)."""
+    if fleet is None:
+        return ""
+    from hullguard.merge import fleet_rows
+
+    rows = fleet_rows(fleet)
+    severities = list(reversed(Severity))
+    lines = [
+        f"### Fleet ({len(rows)})",
+        "",
+        "| kind | name | findings | " + " | ".join(s.value for s in severities) + " |",
+        "|---|---|---:|" + "---:|" * len(severities),
+    ]
+    for kind, name, entry in rows[:limit]:
+        by_severity = entry.get("by_severity")
+        counts = by_severity if isinstance(by_severity, Mapping) else {}
+        unreadable = " (unreadable)" if entry.get("status") == "error" else ""
+        cells = " | ".join(str(counts.get(s.value, 0) or "·") for s in severities)
+        findings = escape(str(entry.get("findings", 0)))
+        lines.append(f"| {kind} | {_code(name)}{unreadable} | {findings} | {cells} |")
+    if len(rows) > limit:
+        lines += ["", f"…and {len(rows) - limit} more."]
+    return "\n".join(lines)
 
 
 def _findings(findings: Sequence[Finding], limit: int) -> str:
