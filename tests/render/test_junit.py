@@ -253,3 +253,24 @@ def test_cli_junit_has_the_selected_rules_only(tmp_path: Path) -> None:
     root = assert_junit(output.read_text(encoding="utf-8"))
     assert {c.get("name", "").split()[0] for c in root.iter("testcase")} == {"HG101", "HG206"}
     assert int(root.get("failures", "")) >= 1
+
+
+def test_unreadable_target_is_one_error_case() -> None:
+    report = Report(
+        version="0.1.0",
+        targets=(Target("dockerfile", "Dockerfile", TargetStatus.ERROR, "Permission denied"),),
+        errors=(
+            ErrorEntry("Dockerfile", "cannot read: Permission denied", kind=ErrorKind.READ),
+            ErrorEntry("Dockerfile", "a second problem", kind=ErrorKind.READ),
+        ),
+    )
+    root = assert_junit(render_junit(report, rules_run=[SOCKET_RULE, TOOL_RULE]))
+    suite = suite_of(root, "dockerfile: Dockerfile")
+    assert [c.get("name") for c in suite.findall("testcase")] == [
+        "read",
+        "read error at Dockerfile",
+    ]
+    read = case_of(suite, "read").find("error")
+    assert read is not None and read.get("message") == "Permission denied"
+    other = case_of(suite, "read error at Dockerfile").find("error")
+    assert other is not None and other.get("message") == "a second problem"

@@ -152,11 +152,23 @@ def _suite(
             error = crashed[rule_id]
             ET.SubElement(case, "error", message=_xml(_short(error.message)), type="rule-crash")
         suite.append(case)
-    others = [e for e in errors if not (e.kind is ErrorKind.RULE_CRASH and e.rule_id)]
+    others = [
+        e
+        for e in errors
+        if not (e.kind is ErrorKind.RULE_CRASH and e.rule_id)
+        and not (status is TargetStatus.ERROR and _restates(e, note))
+    ]
     for case in _error_cases(classname, others, used):
         suite.append(case)
     _count(suite)
     return suite
+
+
+def _restates(error: ErrorEntry, note: str | None) -> bool:
+    """Whether a read error says no more than the unreadable target's own `read` test case."""
+    if error.kind is not ErrorKind.READ or not note:
+        return False
+    return error.message in (note, f"cannot read: {note}")
 
 
 def _case(classname: str, name: str, used: set[str]) -> ET.Element:
