@@ -186,16 +186,10 @@ def _shut(sock: socket.socket | None) -> None:
 
 
 class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter whose connections tell the watchdog which socket is in use."""
+    """requests' adapter whose connections, direct or through a proxy, tell the watchdog which
+    socket is in use."""
 
     def __init__(self, watchdog: _Watchdog) -> None:
-        self._watchdog = watchdog
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        watchdog = self._watchdog
-
         class WatchedHTTP(HTTPConnection):
             def getresponse(self) -> Any:
                 watchdog.using(self.sock)
@@ -212,7 +206,17 @@ class _WatchedAdapter(HTTPAdapter):
         class HTTPSPool(HTTPSConnectionPool):
             ConnectionCls = WatchedHTTPS
 
-        self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+        self._pools = {"http": HTTPPool, "https": HTTPSPool}
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(*args, **kwargs)
+        manager.pool_classes_by_scheme = self._pools
+        return manager
 
 
 DEADLINE_VARIABLE = "HULLGUARD_REGISTRY_DEADLINE"
