@@ -312,6 +312,7 @@ def test_cli_writes_html(tmp_path: Path) -> None:
     assert code == 1
     parsed = Page(output.read_text(encoding="utf-8"))
     assert parsed.all("tr", "finding")
+    assert "made by hullguard scan on " in text_of(parsed.all("header")[0])
     assert {r.attrs["data-rule"] for r in parsed.all("tr", "finding")} >= {"HG101"}
 
 

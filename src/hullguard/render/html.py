@@ -44,7 +44,7 @@ def render_html(report: Report, *, rules: RuleLookup = get_rule) -> str:
     csp = (
         "default-src 'none'; "
         f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
+        "base-uri 'none'; form-action 'none'"
     )
     index = TargetIndex(report.targets)
     files_of = [_file_of(f, index) for f in report.findings]
@@ -123,8 +123,15 @@ def _header(report: Report) -> str:
             f"({_e(threshold)}); {_plural(len(report.findings), 'finding')} in all</p>"
         )
     scanned = sum(1 for t in report.targets if t.status is TargetStatus.OK)
+    made = ""
+    if report.origin:
+        command, host = report.origin.get("command"), report.origin.get("host")
+        made = (
+            f'<p class="muted">made by <code>hullguard {_e(command or "?")}</code>'
+            f"{' on ' + _e(host) if host else ''}</p>\n"
+        )
     return (
-        "<header>\n<h1>hullguard report</h1>\n"
+        f"<header>\n<h1>hullguard report</h1>\n{made}"
         f'<p class="muted">{scanned} of {_plural(len(report.targets), "target")} scanned · '
         f"{_plural(len(report.findings), 'finding')} · {_plural(len(report.errors), 'error')} · "
         f"{report.suppressed} suppressed · {report.baselined} baselined</p>\n"
