@@ -23,7 +23,6 @@ import pytest
 
 from hullguard.model import ErrorKind, Severity
 from hullguard.versions.ecosystems import sort_key
-from hullguard.vuln.importers import import_paths
 from hullguard.vuln.match import is_affected, match
 from hullguard.vuln.model import (
     Advisory,
@@ -35,7 +34,6 @@ from hullguard.vuln.model import (
     normalise_name,
 )
 from hullguard.vuln.store import DatabaseWriter, Feed, VulnDB
-from tests.conftest import shared_path
 
 
 def ref(ecosystem: str, name: str, version: str, display: str | None = None) -> PackageRef:
@@ -50,26 +48,9 @@ def ref(ecosystem: str, name: str, version: str, display: str | None = None) -> 
 
 
 @pytest.fixture(scope="module")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VulnDB]:
-    """The shared records these tests check: Debian bookworm OVAL, Alpine v3.18 and v3.19
-    main, the PyPI advisories of py, redis and jinja2, two Go records."""
-    vuln = shared_path("data", "vuln")
-    paths = [
-        vuln / "debian-oval-2023" / "oval-definitions-bookworm.xml.bz2",
-        vuln / "alpine-secdb" / "alpine" / "v3.18" / "main.json",
-        vuln / "alpine-secdb" / "alpine" / "v3.19" / "main.json",
-        vuln / "pypa-advisory-database" / "vulns" / "py",
-        vuln / "pypa-advisory-database" / "vulns" / "redis",
-        vuln / "pypa-advisory-database" / "vulns" / "jinja2",
-        vuln / "golang-vulndb" / "data" / "osv" / "GO-2021-0238.json",
-        vuln / "golang-vulndb" / "data" / "osv" / "GO-2024-2730.json",
-    ]
-    path = tmp_path_factory.mktemp("vulndb") / "vuln.db"
-    with DatabaseWriter(path, fresh=True) as writer:
-        summary = import_paths(writer, paths)
-        writer.commit()
-    assert not summary.unreadable
-    with VulnDB.open(path) as db:
+def real_db(shared_vuln_db: Path) -> Iterator[VulnDB]:
+    """Every shared data set (tests/vuln/conftest.py), read-only."""
+    with VulnDB.open(shared_vuln_db) as db:
         yield db
 
 
@@ -99,7 +80,10 @@ def test_debian_unfixed_oval_entry_has_no_fixed_version(real_db: VulnDB) -> None
 
 
 def test_debian_data_of_one_release_does_not_match_another(real_db: VulnDB) -> None:
-    assert match(real_db, [ref("Debian:11", "sudo", "1.9.5p2-3")]).matches == ()
+    assert match(real_db, [ref("Debian:10", "sudo", "1.8.27-1")]).matches == ()  # no buster data
+    bullseye = ids(match(real_db, [ref("Debian:11", "sudo", "1.9.5p2-3")]).matches)
+    bookworm = ids(match(real_db, [ref("Debian:12", "sudo", "1.9.5p2-3")]).matches)
+    assert bullseye != bookworm  # each release's own fixed versions
 
 
 def test_alpine_package_on_two_branches(real_db: VulnDB) -> None:
@@ -127,12 +111,18 @@ def test_pypi_range_with_last_affected(real_db: VulnDB) -> None:
 
 
 def test_go_module_with_a_pseudo_version(real_db: VulnDB) -> None:
+    """Pseudo-versions order by their timestamp, below every tagged release (GO-2022-0236 is
+    fixed at 2021-04-28, GO-2022-0288 at 2021-12-09, GO-2022-1144 in v0.4.0)."""
     old = "v0.0.0-20200226121028-0de0cce0169b"
     fixed = "v0.0.0-20210520170846-37e1c6afe023"
-    found = match(real_db, [ref("Go", "golang.org/x/net", old)])
-    assert ids(found.matches) == {"GO-2021-0238": fixed}
-    assert match(real_db, [ref("Go", "golang.org/x/net", fixed)]).matches == ()
-    assert match(real_db, [ref("Go", "golang.org/x/net", "v0.1.0")]).matches == ()
+    before = ids(match(real_db, [ref("Go", "golang.org/x/net", old)]).matches)
+    assert before["GO-2021-0238"] == fixed
+    assert before["GO-2022-0236"] == "v0.0.0-20210428140749-89ef3d95e781"
+    at_fix = ids(match(real_db, [ref("Go", "golang.org/x/net", fixed)]).matches)
+    assert "GO-2021-0238" not in at_fix and "GO-2022-0236" not in at_fix
+    assert at_fix["GO-2022-0288"] == "v0.0.0-20211209124913-491a49abca63"
+    tagged = ids(match(real_db, [ref("Go", "golang.org/x/net", "v0.1.0")]).matches)
+    assert "GO-2022-0288" not in tagged and tagged["GO-2022-1144"] == "v0.4.0"
 
 
 def test_withdrawn_records_never_match(real_db: VulnDB) -> None:
