@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,26 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: ../shared exists beside the checkout in CI only")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_vulnerability_database(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Scans in tests read an empty vulnerability database (HULLGUARD_DB) unless a test names
+    another: no test depends on, or writes beside, the database in the user's cache, and an
+    image or host audit is not told that no database exists."""
+    from hullguard.vuln.store import DatabaseWriter
+
+    if os.environ.get("HULLGUARD_DB"):
+        yield
+        return
+    path = tmp_path_factory.mktemp("empty-vuln-db") / "vuln.db"
+    with DatabaseWriter(path, fresh=True) as writer:
+        writer.commit()
+    os.environ["HULLGUARD_DB"] = str(path)
+    try:
+        yield
+    finally:
+        os.environ.pop("HULLGUARD_DB", None)
 
 
 @pytest.fixture
