@@ -22,6 +22,10 @@ when. It is valid here when, in this order:
    1.3.6.1.4.1.57264.1.1, raw text) are those asked for. `identity_regexp` is searched as
    cosign does (unanchored: anchor it with ^ and $ to match whole).
 
+Not checked: the certificate's embedded SCT (Certificate Transparency, the trusted root's
+`ctlogs`), RFC 3161 timestamps (`timestampAuthorities`; a signature without a log entry is
+refused), and inclusion proofs (the SET is the log's promise of inclusion).
+
 Each failure is a `KeylessProblem` whose message begins with its kind: `bad SET`, `unknown CA`,
 `expired at signing time`, `bad signature`, `log entry mismatch`, `identity mismatch`,
 `issuer mismatch`, `no log entry`.
