@@ -1,14 +1,19 @@
-"""Alpine version ordering, proven against apk-tools' own comparison vectors."""
+"""Alpine version ordering, proven against apk-tools' own comparison vectors, in both the
+apk-tools 2 and the apk-tools 3 dialect, and on the fixed versions of Alpine's security data."""
 
 from __future__ import annotations
 
 import functools
+import itertools
+import json
 
 import pytest
 
 from hullguard.versions import apk
-from hullguard.versions.apk import Token, compare, is_valid, key, tokens
+from hullguard.versions.apk import Dialect, Token, Token2, compare, is_valid, key, tokens, tokens_v2
 from tests.conftest import shared_path
+
+V2, V3 = Dialect.APK_TOOLS_2, Dialect.APK_TOOLS_3
 
 _OP = {"<": -1, "=": 0, ">": 1}
 APK_VECTORS = 729  # the lines of apk-tools' test/version.data in the shared data
@@ -27,15 +32,17 @@ def apk_vectors() -> list[tuple[str, str, str]]:
     return vectors
 
 
-def test_every_apk_tools_vector_holds() -> None:
+@pytest.mark.parametrize("dialect", [V2, V3])
+def test_every_apk_tools_vector_holds(dialect: Dialect) -> None:
     vectors = apk_vectors()
     assert len(vectors) == APK_VECTORS
-    wrong = [(a, op, b, got) for a, op, b in vectors if (got := compare(a, b)) != _OP[op]]
+    wrong = [(a, op, b, got) for a, op, b in vectors if (got := compare(a, b, dialect)) != _OP[op]]
     assert not wrong, f"{len(wrong)} of {len(vectors)} apk-tools vectors fail: {wrong[:10]}"
 
 
-def test_every_apk_tools_vector_holds_reversed() -> None:
-    wrong = [(a, op, b) for a, op, b in apk_vectors() if compare(b, a) != -_OP[op]]
+@pytest.mark.parametrize("dialect", [V2, V3])
+def test_every_apk_tools_vector_holds_reversed(dialect: Dialect) -> None:
+    wrong = [(a, op, b) for a, op, b in apk_vectors() if compare(b, a, dialect) != -_OP[op]]
     assert not wrong, f"{len(wrong)} vectors fail with the operands swapped: {wrong[:10]}"
 
 
@@ -140,3 +147,103 @@ def test_sort_by_key() -> None:
         "1.0b",
         "1.0.1",
     ]
+
+
+# ---- apk-tools 2 ---------------------------------------------------------------------------
+
+EDGE_CASES_V2 = [
+    ("1.9.5p1", "<", "1.9.5p2"),  # digits after a letter: valid in apk-tools 2
+    ("1.9.5p2-r0", "<", "1.9.5p2-r1"),
+    ("1.05", "<", "1.1"),  # `.05` reads as a zero marker, then 5
+    ("1.05", "<", "1.5"),
+    ("1.00", "<", "1.0"),  # one more leading zero, one step lower
+    ("1.005", "<", "1.05"),
+    ("01.0", "=", "1.0"),
+    ("1.0", "<", "1.0-r"),  # `-r` alone is revision 0, a token all the same
+    ("1.0-r", "=", "1.0-r0"),
+    ("1.0_foo", "<", "1.0"),  # an unknown suffix sorts like a pre-release
+    ("1.0_foo", ">", "1.0_rc"),
+    ("1.0_preview", "<", "1.0"),  # `_pre` is recognised by its start, then invalid
+    ("1.0bc", ">", "1.0b"),  # an invalid token sorts above everything
+    ("1.0~abc", ">", "1.0-r9"),  # no commit hash in apk-tools 2: invalid
+    ("1.123456789012345678", "<", "1.9"),  # 18 digits: invalid, worth -1
+    ("1.0", "<", "1.0."),
+    ("", "=", "0"),
+]
+
+
+@pytest.mark.parametrize(("left", "op", "right"), EDGE_CASES_V2)
+def test_edge_cases_v2(left: str, op: str, right: str) -> None:
+    assert compare(left, right, V2) == _OP[op]
+    assert compare(right, left, V2) == -_OP[op]
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["0", "1.2.3a", "1.9.5p2-r0", "0.1_pre2", "0.1_p1_pre2", "1.0.4.-r0", "0.8.21.r2", "1.0-r",
+     "1.05", "1.0.", "2.15.r-r1", "6.1.62_p20231106-r0",
+     "a", "v1.0"],  # an empty first number is 0, and a letter may follow it
+)  # fmt: skip
+def test_valid_versions_v2(version: str) -> None:
+    assert is_valid(version, V2)
+    assert tokens_v2(version)[-1] == (Token2.END, 0)
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["1.0bc", "1.0~abc", "1.0_foo", "1.0_preview", "1.0-1", "1.0-r1_p1", "1.0-r1.1",
+     "1.a.1", "1.123456789012345678", "1.0A", "_1", "1.0-x"],
+)  # fmt: skip
+def test_invalid_versions_v2(version: str) -> None:
+    assert not is_valid(version, V2)
+    assert tokens_v2(version)[-1] == (Token2.INVALID, 0)
+
+
+def test_tokens_v2_of_a_full_version() -> None:
+    assert tokens_v2("1.002b3_rc4_p-r5") == [
+        (Token2.DIGIT, 1),
+        (Token2.DIGIT_OR_ZERO, -1),  # two zeros: a marker of -1, then the number 02
+        (Token2.DIGIT, 2),
+        (Token2.LETTER, ord("b")),
+        (Token2.DIGIT, 3),
+        (Token2.SUFFIX, -1),
+        (Token2.SUFFIX_NO, 4),
+        (Token2.SUFFIX, 4),
+        (Token2.REVISION_NO, 5),
+        (Token2.END, 0),
+    ]
+
+
+@functools.cache
+def secdb_fixed_versions() -> dict[tuple[str, str], list[str]]:
+    """(release, package) -> fixed versions, from the shared Alpine secdb."""
+    root = shared_path("data", "vuln", "alpine-secdb", "alpine")
+    found: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(root.glob("*/*.json")):
+        for entry in json.loads(path.read_text(encoding="utf-8")).get("packages", []):
+            package = entry["pkg"]
+            fixes = list(package.get("secfixes") or {})
+            found.setdefault((path.parent.name, package["name"]), []).extend(fixes)
+    return found
+
+
+# The only fixed versions of the shared secdb that neither apk-tools reads as versions.
+SECDB_MALFORMED = {"1.11-20-r0", "10.0.11-0", "2021-03-27-r5", "4.10-1-r1", "57-1-r2"}
+
+
+def test_secdb_fixed_versions_in_both_dialects() -> None:
+    """apk-tools 2 reads every fixed version of Alpine's security data but five malformed ones;
+    apk-tools 3 refuses more (`1.9.5p2-r0`, `1.0.4.-r0`); where both read a package's two
+    versions, both order them alike."""
+    versions = {v for found in secdb_fixed_versions().values() for v in found}
+    assert len(versions) > 4000
+    assert {v for v in versions if not is_valid(v, V2)} == SECDB_MALFORMED
+    only_v2 = {v for v in versions if is_valid(v, V2) and not is_valid(v, V3)}
+    assert {"1.9.5p2-r0", "1.0.4.-r0", "6.6.4p1-r1"} <= only_v2
+    pairs = 0
+    for found in secdb_fixed_versions().values():
+        readable = [v for v in found if is_valid(v, V2) and is_valid(v, V3)]
+        for a, b in itertools.combinations(readable, 2):
+            pairs += 1
+            assert compare(a, b, V2) == compare(a, b, V3), (a, b)
+    assert pairs > 100_000

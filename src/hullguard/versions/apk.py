@@ -1,4 +1,9 @@
-"""Alpine package version ordering, as apk-tools (version 3) orders versions.
+"""Alpine package version ordering, as apk-tools orders versions.
+
+Two dialects: apk-tools 3 (Alpine 3.23 and later) and apk-tools 2 (Alpine 3.22 and earlier,
+also Wolfi and Chainguard). They agree on every ordinary version and on all of apk-tools' own
+comparison vectors; they differ at the edges of the grammar, described below for version 3 and
+after that for version 2.
 
 An Alpine version reads `digits{.digits}...{letter}{_suffix{digits}}...{~hash}{-rN}`: the first
 number, further dot-separated numbers, at most one lower-case letter, any number of suffixes
@@ -21,6 +26,12 @@ turn invalid at the same place compare equal. apk-tools orders invalid versions 
 `is_valid` tells them apart; the ecosystem entry point refuses them.
 
 Numbers are unsigned 64-bit values in apk-tools and wrap around past 2**64; so do they here.
+
+apk-tools 2 differs: a letter may be followed by digits (`1.9.5p2`, which version 3 refuses);
+there is no commit hash; `-r` alone is revision 0; a number of 18 digits or more is invalid; a
+dotted number with leading zeros reads as a marker `-(zeros - 1)` followed by the number, so
+`1.05 < 1.1` and `1.00 < 1.0`; a suffix is recognised by its start (`_pre` in `_preview`), and
+an unknown suffix sorts like a pre-release. An invalid token there sorts above everything else.
 """
 
 from __future__ import annotations
@@ -150,18 +161,153 @@ def _key_token(kind: Token, value: int | str) -> KeyToken:
     return (_PLACE[kind], value)
 
 
-@functools.lru_cache(maxsize=65536)
-def key(text: str) -> VersionKey:
-    """A sort key that orders versions as apk-tools does (invalid versions included)."""
+class Dialect(enum.Enum):
+    """Which apk-tools' ordering to follow."""
+
+    APK_TOOLS_2 = "apk-tools 2"
+    APK_TOOLS_3 = "apk-tools 3"
+
+
+def _key_v3(text: str) -> VersionKey:
     return tuple(_key_token(kind, value) for kind, value in tokens(text))
 
 
-def is_valid(text: str) -> bool:
+# ---- apk-tools 2 ---------------------------------------------------------------------------
+
+
+class Token2(enum.IntEnum):
+    """apk-tools 2's token kinds in grammar order (an invalid token first)."""
+
+    INVALID = -1
+    DIGIT_OR_ZERO = 0  # a number after a dot, where leading zeros count
+    DIGIT = 1
+    LETTER = 2
+    SUFFIX = 3
+    SUFFIX_NO = 4
+    REVISION_NO = 5
+    END = 6
+
+
+_MAX_DIGITS_V2: Final = 18
+_PRE_VALUE_V2: Final = {name: rank - _NO_SUFFIX for rank, name in enumerate(PRE_RELEASE_SUFFIXES)}
+_POST_VALUE_V2: Final = {name: rank for rank, name in enumerate(POST_RELEASE_SUFFIXES)}
+# Going back in the grammar is invalid, except for these (previous kind, next kind) steps.
+_BACK_STEPS_V2: Final = {
+    (Token2.DIGIT, Token2.DIGIT_OR_ZERO),
+    (Token2.SUFFIX_NO, Token2.SUFFIX),
+    (Token2.LETTER, Token2.DIGIT),
+}
+
+
+def _next_kind_v2(text: str, pos: int, kind: Token2) -> tuple[Token2, int]:
+    """The kind of the token that starts at pos, and where its content starts."""
+    if pos >= len(text):
+        return Token2.END, pos
+    char = text[pos]
+    if kind in (Token2.DIGIT, Token2.DIGIT_OR_ZERO) and char in _LOWER:
+        following = Token2.LETTER
+    elif kind == Token2.LETTER and char in _DIGITS:
+        following = Token2.DIGIT
+    elif kind == Token2.SUFFIX and char in _DIGITS:
+        following = Token2.SUFFIX_NO
+    else:
+        following = Token2.INVALID
+        if char == ".":
+            following = Token2.DIGIT_OR_ZERO
+        elif char == "_":
+            following = Token2.SUFFIX
+        elif text.startswith("-r", pos):
+            following, pos = Token2.REVISION_NO, pos + 1
+        pos += 1
+    if following < kind and (kind, following) not in _BACK_STEPS_V2:
+        following = Token2.INVALID
+    return following, pos
+
+
+def _suffix_v2(text: str, pos: int) -> tuple[int, int] | None:
+    """The value of the suffix name starting at pos (matched by its start) and its length."""
+    for table in (_PRE_VALUE_V2, _POST_VALUE_V2):
+        for name, value in table.items():
+            if text.startswith(name, pos):
+                return value, len(name)
+    return None
+
+
+def tokens_v2(text: str) -> list[tuple[Token2, int]]:
+    """apk-tools 2's tokens of a version: (kind, value) pairs, the last one END or INVALID.
+
+    Every token has a value; one that starts at the end of the text is worth 0.
+    """
+    found: list[tuple[Token2, int]] = []
+    kind, pos = Token2.DIGIT, 0
+    while kind not in (Token2.END, Token2.INVALID):
+        if pos >= len(text):
+            found.append((kind, 0))
+            kind = Token2.END
+            break
+        following: Token2 | None = None
+        if kind == Token2.DIGIT_OR_ZERO and text[pos] == "0":
+            zeros = 0
+            while pos + zeros + 1 < len(text) and text[pos + zeros + 1] == "0":
+                zeros += 1
+            value, length, following = -zeros, zeros, Token2.DIGIT
+        elif kind == Token2.LETTER:
+            value, length = ord(text[pos]), 1
+        elif kind == Token2.SUFFIX:
+            suffix = _suffix_v2(text, pos)
+            if suffix is None:
+                found.append((kind, -1))
+                kind = Token2.INVALID
+                break
+            value, length = suffix
+        else:  # a number: DIGIT, DIGIT_OR_ZERO without a leading zero, SUFFIX_NO, REVISION_NO
+            length = _span(text, pos, _DIGITS) - pos
+            if length >= _MAX_DIGITS_V2:
+                found.append((kind, -1))
+                kind = Token2.INVALID
+                break
+            value = int(text[pos : pos + length]) if length else 0
+        found.append((kind, value))
+        pos += length
+        if pos >= len(text):
+            kind = Token2.END
+        elif following is not None:
+            kind = following
+        else:
+            kind, pos = _next_kind_v2(text, pos, kind)
+    found.append((kind, 0))
+    return found
+
+
+# When the kinds differ: a suffix worth less than 0 (a pre-release or unknown one) lowest, then
+# the kinds from the last in the grammar to the first, an invalid token highest.
+_PLACE_V2: Final = {kind: 1 + Token2.END - kind for kind in Token2}
+
+
+def _key_v2(text: str) -> VersionKey:
+    return tuple(
+        (_PRE_SUFFIX_PLACE if kind == Token2.SUFFIX and value < 0 else _PLACE_V2[kind], value)
+        for kind, value in tokens_v2(text)
+    )
+
+
+# ---- both ----------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def key(text: str, dialect: Dialect = Dialect.APK_TOOLS_3) -> VersionKey:
+    """A sort key that orders versions as apk-tools does (invalid versions included)."""
+    return _key_v2(text) if dialect is Dialect.APK_TOOLS_2 else _key_v3(text)
+
+
+def is_valid(text: str, dialect: Dialect = Dialect.APK_TOOLS_3) -> bool:
     """Whether apk-tools accepts the version (its `apk version -c`)."""
+    if dialect is Dialect.APK_TOOLS_2:
+        return tokens_v2(text)[-1][0] == Token2.END
     return tokens(text)[-1][0] == Token.END
 
 
-def compare(left: str, right: str) -> int:
+def compare(left: str, right: str, dialect: Dialect = Dialect.APK_TOOLS_3) -> int:
     """Compare two Alpine versions as `apk version -t` does: -1, 0 or 1."""
-    a, b = key(left), key(right)
+    a, b = key(left, dialect), key(right, dialect)
     return (a > b) - (a < b)

@@ -6,7 +6,8 @@ An OSV ecosystem name may carry a release after a colon (`Debian:12`, `Alpine:v3
 | ecosystems | ordering |
 |---|---|
 | Debian, Ubuntu | dpkg (Debian Policy §5.6.12) |
-| Alpine, Wolfi, Chainguard | apk-tools |
+| Alpine up to v3.22, Wolfi, Chainguard | apk-tools 2 |
+| Alpine from v3.23 on (and `Alpine:edge`) | apk-tools 3 |
 | Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE, Mageia, openEuler | rpm `labelCompare` |
 | PyPI | PEP 440 (`packaging.version.Version`) |
 | npm, crates.io | SemVer 2.0.0 |
@@ -17,11 +18,16 @@ An OSV ecosystem name may carry a release after a colon (`Debian:12`, `Alpine:v3
 sorting the same versions again costs a dictionary look-up each. A version that the ecosystem's
 grammar refuses raises `InvalidVersion`; an ecosystem without an ordering here raises
 `UnsupportedEcosystem`. OSV's `introduced: "0"` is accepted everywhere.
+
+Alpine 3.23 replaced apk-tools 2 with apk-tools 3, whose grammar is stricter at the edges
+(`1.9.5p2` is valid for the one, not the other; see `hullguard.versions.apk`), so the release in
+the name chooses the dialect; a bare `Alpine` gets apk-tools 2, which most Alpine images run.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -73,10 +79,16 @@ def _dpkg_key(text: str) -> tuple[int, DpkgPartKey, DpkgPartKey]:
     return (version.epoch, _dpkg_part_key(version.upstream), _dpkg_part_key(version.revision))
 
 
-def _apk_key(text: str) -> apk.VersionKey:
-    if not apk.is_valid(text):
-        raise ValueError("not digits{.digits}{letter}{_suffix{N}}{~hash}{-rN} as apk-tools reads")
-    return apk.key(text)
+def _apk2_key(text: str) -> apk.VersionKey:
+    if not apk.is_valid(text, apk.Dialect.APK_TOOLS_2):
+        raise ValueError("not digits{.digits}{letter{digits}}{_suffix{N}}{-rN} (apk-tools 2)")
+    return apk.key(text, apk.Dialect.APK_TOOLS_2)
+
+
+def _apk3_key(text: str) -> apk.VersionKey:
+    if not apk.is_valid(text, apk.Dialect.APK_TOOLS_3):
+        raise ValueError("not digits{.digits}{letter}{_suffix{N}}{~hash}{-rN} (apk-tools 3)")
+    return apk.key(text, apk.Dialect.APK_TOOLS_3)
 
 
 def _rpm_key(text: str) -> rpm.LabelKey:
@@ -100,7 +112,8 @@ def _pep440_key(text: str) -> packaging.version.Version:
 
 _KEYS: Final[dict[str, Callable[[str], Any]]] = {
     "dpkg": _dpkg_key,
-    "apk": _apk_key,
+    "apk2": _apk2_key,
+    "apk3": _apk3_key,
     "rpm": _rpm_key,
     "pep440": _pep440_key,
     "semver-npm": semver.npm_key,
@@ -112,9 +125,9 @@ _KEYS: Final[dict[str, Callable[[str], Any]]] = {
 _ORDERING_OF: Final[dict[str, str]] = {
     "Debian": "dpkg",
     "Ubuntu": "dpkg",
-    "Alpine": "apk",
-    "Wolfi": "apk",
-    "Chainguard": "apk",
+    "Alpine": "apk2",
+    "Wolfi": "apk2",
+    "Chainguard": "apk2",
     "Red Hat": "rpm",
     "Rocky Linux": "rpm",
     "AlmaLinux": "rpm",
@@ -131,11 +144,21 @@ _ORDERING_OF: Final[dict[str, str]] = {
 _ORDERING_OF_FOLDED: Final = {name.casefold(): kind for name, kind in _ORDERING_OF.items()}
 
 
+_ALPINE_RELEASE = re.compile(r"v?(\d+)\.(\d+)")
+_FIRST_APK_TOOLS_3: Final = (3, 23)
+
+
 def ordering(ecosystem: str) -> str | None:
-    """The name of the ordering an OSV ecosystem uses (`dpkg`, `apk`, `rpm`, `pep440`,
-    `semver-npm`, `semver-cargo`, `go`, `maven`), or None."""
-    base = ecosystem.split(":", 1)[0].strip()
-    return _ORDERING_OF.get(base) or _ORDERING_OF_FOLDED.get(base.casefold())
+    """The name of the ordering an OSV ecosystem uses (`dpkg`, `apk2`, `apk3`, `rpm`,
+    `pep440`, `semver-npm`, `semver-cargo`, `go`, `maven`), or None."""
+    base, _, release = (part.strip() for part in ecosystem.partition(":"))
+    kind = _ORDERING_OF.get(base) or _ORDERING_OF_FOLDED.get(base.casefold())
+    if base.casefold() == "alpine" and release:
+        found = _ALPINE_RELEASE.match(release)
+        numbers = (int(found.group(1)), int(found.group(2))) if found else None
+        if numbers is None or numbers >= _FIRST_APK_TOOLS_3:  # edge, v3.23, v4.0...
+            kind = "apk3"
+    return kind
 
 
 def supports(ecosystem: str) -> bool:
