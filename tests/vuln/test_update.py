@@ -143,7 +143,7 @@ def digest(path: Path) -> str:
 
 
 def newest(items: dict[str, dict[str, Any]]) -> str:
-    return max(items.values(), key=lambda r: r["modified"])["modified"]
+    return str(max(items.values(), key=lambda r: r["modified"])["modified"])
 
 
 def full_update(server: OsvServer, db_path: Path) -> None:
@@ -282,7 +282,7 @@ def test_interrupted_update_leaves_the_old_database(server: OsvServer, tmp_path:
     class Interrupting(requests.Session):
         calls = 0
 
-        def get(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        def get(self, *args: Any, **kwargs: Any) -> requests.Response:
             Interrupting.calls += 1
             if Interrupting.calls == 2:
                 raise KeyboardInterrupt
