@@ -108,8 +108,8 @@ def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: s
             if source.name in summary.records:
                 click.echo(f"{source.name}: {source.records} records")
         click.echo(
-            f"imported {summary.total} records from {summary.files} files into {target} "
-            f"({status.records} records in all, {status.size_bytes / 1e6:.1f} MB)"
+            f"imported {summary.files} files into {target}: "
+            f"{status.records} records in all, {status.size_bytes / 1e6:.1f} MB"
         )
     else:
         click.echo(f"nothing imported; {target} was not changed")
