@@ -138,6 +138,25 @@ def test_a_body_sent_a_byte_at_a_time_ends_at_the_deadline(
     assert "within the 2 s deadline" in message
 
 
+def _stall(handler: http.server.BaseHTTPRequestHandler, stopping: threading.Event) -> None:
+    """Headers and a little of the body, then nothing until stopped."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    handler.wfile.write(b'{"schemaVersion":')
+    handler.wfile.flush()
+    stopping.wait(120)
+
+
+def test_a_body_that_stalls_ends_at_the_deadline(serve: Callable[..., _Server]) -> None:
+    server = serve(_stall)
+    with (
+        _client(f"{server.host}/stall/image:1", server.host, deadline=1.5, timeout=30) as client,
+        pytest.raises(RegistryError, match=r"within the 1\.5 s deadline for one operation"),
+    ):
+        client.pull()
+
+
 def _header_drip(handler: http.server.BaseHTTPRequestHandler, stopping: threading.Event) -> None:
     """A status line, then a header that never ends, a byte every half second."""
     try:

@@ -149,11 +149,13 @@ class _Watchdog:
         self._socket: socket.socket | None = None
         self._timer: threading.Timer | None = None
         self.problem: str | None = None
+        self._armed: tuple[float, str] | None = None
 
     def arm(self, seconds: float, problem: str) -> None:
         self.disarm()
         with self._lock:
             self.problem = None
+        self._armed = (time.monotonic() + seconds, problem)
         timer = threading.Timer(max(seconds, 0.0), self._expire, args=(problem,))
         timer.daemon = True
         self._timer = timer
@@ -163,6 +165,15 @@ class _Watchdog:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._armed = None
+
+    def passed(self) -> str | None:
+        """The problem when the armed bound has passed (the timer may not have run yet)."""
+        if self.problem is not None:
+            return self.problem
+        if self._armed is not None and time.monotonic() >= self._armed[0]:
+            return self._armed[1]
+        return None
 
     def using(self, sock: socket.socket | None) -> None:
         """The connection about to wait for an answer; shut at once when already expired."""
@@ -475,20 +486,22 @@ class RegistryClient:
             f"{self.host}: more than {MAX_REDIRECTS} redirects (a loop?), last to {url}"
         )
 
-    def _arm(self, url: str, until: tuple[float, str] | None) -> float:
-        """Arm the watchdog for one request; the seconds left, or the deadline error."""
+    def _arm(self, url: str, until: tuple[float, str] | None) -> tuple[float, str]:
+        """Arm the watchdog for one request; the seconds left and the error when they pass,
+        or that error at once."""
         at, bound = until or (self.deadline_at, f"the {self.options.deadline:g} s deadline")
         problem = f"{url}: no complete answer within {bound} for one operation"
         left = at - time.monotonic()
         if left <= 0:
             raise RegistryError(problem)
         self._watchdog.arm(left, problem)
-        return left
+        return left, problem
 
     def _expired(self) -> None:
-        """Raise the deadline error when the watchdog cut the request."""
-        if self._watchdog.problem is not None:
-            raise RegistryError(self._watchdog.problem)
+        """Raise the deadline error when the watchdog cut the request, or its bound passed."""
+        problem = self._watchdog.passed()
+        if problem is not None:
+            raise RegistryError(problem)
 
     def _read_body(self, response: requests.Response, limit: int, what: str) -> bytes:
         """`_read_bounded`, with a body cut at the deadline reported as such."""
@@ -498,6 +511,7 @@ class RegistryClient:
             self._expired()
             raise
         self._expired()
+        self._watchdog.disarm()
         return body
 
     def _hop(
@@ -519,7 +533,7 @@ class RegistryClient:
         if urlsplit(url).netloc != urlsplit(self.base).netloc:
             sent.pop("Authorization", None)
         context = f" ({what})" if what else ""
-        left = self._arm(url, until)
+        left, late = self._arm(url, until)
         read_timeout = min(self.options.timeout, left)
         try:
             return self.session.request(
@@ -533,6 +547,8 @@ class RegistryClient:
             )
         except requests.Timeout:
             self._expired()
+            if read_timeout < self.options.timeout:  # the deadline's bound, not the read's
+                raise RegistryError(late) from None
             raise RegistryError(
                 f"{self.host} did not answer within {self.options.timeout:g} s{context}"
             ) from None
@@ -618,7 +634,7 @@ class RegistryClient:
         url = realm + ("&" if "?" in realm else "?") + urlencode(query)
         self._url_allowed(url)
         auth = (user, password) if user is not None and password is not None else None
-        left = self._arm(realm, None)
+        left, late = self._arm(realm, None)
         try:
             response = self.session.get(
                 url,
@@ -629,6 +645,8 @@ class RegistryClient:
             )
         except requests.RequestException as exc:
             self._expired()
+            if isinstance(exc, requests.Timeout) and left < self.options.timeout:
+                raise RegistryError(late) from None
             raise RegistryError(f"cannot get a token from {realm}: {_short(exc)}") from None
         with response:
             if response.status_code != 200:
@@ -739,16 +757,18 @@ class RegistryClient:
                 )
             raw = ChunkStream(self._chunks(response, what), size, f"blob {digest}")
             yield io.BufferedReader(raw, CHUNK)
-        self._expired()
+        if self._watchdog.problem is not None:
+            raise RegistryError(self._watchdog.problem)
 
     def _chunks(self, response: requests.Response, what: str) -> Iterator[bytes]:
         """The body's chunks; a transfer cut (by the deadline or the network) is an OSError."""
         try:
             yield from response.iter_content(CHUNK)
         except requests.RequestException as exc:
-            raise OSError(self._watchdog.problem or f"{what}: {_short(exc)}") from None
+            raise OSError(self._watchdog.passed() or f"{what}: {_short(exc)}") from None
         if self._watchdog.problem is not None:
             raise OSError(self._watchdog.problem)
+        self._watchdog.disarm()  # read whole: what the reader does next is not the registry's
 
 
 def _read_bounded(response: requests.Response, limit: int, what: str) -> bytes:
