@@ -142,7 +142,9 @@ def merge_reports(
         for error in report.errors:
             errors[_scoped_error(error, scope)] = None
         prefix = f"{scope}:" if scope is not None else ""
-        names = [prefix + n for t in report.targets for n in (t.path, f"{t.kind}/{t.path}")]
+        names = _longest_first(
+            prefix + n for t in report.targets for n in (t.path, f"{t.kind}/{t.path}")
+        )
         for finding in report.findings:
             scoped = _scoped_finding(finding, scope)
             key = (_identity(scoped), finding_target(scoped, names))
@@ -177,18 +179,22 @@ def merge_reports(
     )
 
 
-def finding_target(finding: Finding, names: Iterable[str] = ()) -> str:
-    """The object a finding is about: its file, else the longest of `names` (target names,
-    which may hold colons) its logical location starts with, else the part of the logical
-    location before its first colon."""
+def finding_target(finding: Finding, names: Sequence[str] = ()) -> str:
+    """The object a finding is about: its file, else the first of `names` (target names,
+    which may hold colons; longest first, see `_longest_first`) its logical location starts
+    with, else the part of the logical location before its first colon."""
     location = finding.location
     if location.path:
         return location.path
     logical = location.logical or ""
-    for name in sorted(set(names), key=len, reverse=True):
+    for name in names:
         if logical == name or logical.startswith(name + ":"):
             return name
     return logical.split(":", 1)[0]
+
+
+def _longest_first(names: Iterable[str]) -> list[str]:
+    return sorted(set(names), key=len, reverse=True)
 
 
 def _identity(finding: Finding) -> str:
@@ -274,10 +280,11 @@ def _image_summaries(
     if not images:
         return []
     names = {f"image/{name}": name for name in images}
+    ordered = _longest_first(names)
     found: dict[str, list[Finding]] = {name: [] for name in images}
     for finding in findings:
         if finding.location.path is None:
-            owner = finding_target(finding, names)
+            owner = finding_target(finding, ordered)
             if owner in names:
                 found[names[owner]].append(finding)
     return [
