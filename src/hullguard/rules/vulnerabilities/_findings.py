@@ -46,8 +46,8 @@ def message(vulnerability: Vulnerability) -> str:
         text += f"; severity unknown (no CVSS vector or rating), reported as {found.severity.value}"
     else:
         text += f"; rated {found.severity_source.removeprefix('source:')} by the source"
-    if found.advisory.summary:
-        summary = " ".join(found.advisory.summary.split())
+    summary = " ".join(found.advisory.summary.split())
+    if summary and found.advisory.id not in summary:  # OVAL titles only repeat id and package
         text += f": {summary[:120]}{'…' if len(summary) > 120 else ''}"
     if vulnerability.origin:
         text += f" [{vulnerability.origin}]"
