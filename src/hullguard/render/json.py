@@ -21,6 +21,8 @@ def render_json(report: Report) -> str:
         if isinstance(value, list) and value:
             items = ",\n".join(f"    {_compact(item)}" for item in value)
             parts.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+        elif key == "fleet" and isinstance(value, dict):
+            parts.append(f"  {json.dumps(key)}: {_fleet(value)}")
         else:
             parts.append(f"  {json.dumps(key)}: {_compact(value)}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
@@ -28,3 +30,15 @@ def render_json(report: Report) -> str:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "))
+
+
+def _fleet(fleet: dict[str, Any]) -> str:
+    """A merged report's summary with each report, host and image on a line of its own."""
+    parts = []
+    for key, value in fleet.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"      {_compact(item)}" for item in value)
+            parts.append(f"    {json.dumps(key)}: [\n{items}\n    ]")
+        else:
+            parts.append(f"    {json.dumps(key)}: {_compact(value)}")
+    return "{\n" + ",\n".join(parts) + "\n  }"
