@@ -304,3 +304,56 @@ def test_unsupported_ecosystem_is_an_error(tmp_path: Path) -> None:
     assert result.matches == ()
     (error,) = result.errors
     assert "NoSuchEcosystem" in error.message
+
+
+# --- PackageRefs from inventories -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("os_id", "version_id", "codename", "pretty", "kind", "ecosystem"),
+    [
+        ("debian", "12", "bookworm", None, "deb", "Debian:12"),
+        ("debian", None, "trixie", None, "deb", "Debian:13"),
+        ("debian", None, None, "Debian GNU/Linux forky/sid", "deb", "Debian:14"),
+        ("debian", None, None, None, "deb", None),
+        ("ubuntu", "22.04", "jammy", None, "deb", "Ubuntu:22.04:LTS"),
+        ("ubuntu", "23.10", "mantic", None, "deb", "Ubuntu:23.10"),
+        ("alpine", "3.19.1", None, None, "apk", "Alpine:v3.19"),
+        ("alpine", "3.21_alpha20240923", None, "Alpine Linux edge", "apk", "Alpine:edge"),
+        ("alpine", "3.19.1", None, None, "deb", None),
+        ("rhel", "9.3", None, None, "rpm", None),
+    ],
+)
+def test_distribution_ecosystems(
+    os_id: str,
+    version_id: str | None,
+    codename: str | None,
+    pretty: str | None,
+    kind: str,
+    ecosystem: str | None,
+) -> None:
+    from hullguard.image.packages import Ecosystem, OperatingSystem
+    from hullguard.vuln.packages import distro_ecosystem
+
+    system = OperatingSystem(os_id, version_id, codename, pretty)
+    assert distro_ecosystem(system, Ecosystem(kind)) == ecosystem
+
+
+def test_package_refs_by_source_and_by_name() -> None:
+    from hullguard.image.packages import Ecosystem, OperatingSystem, Package
+    from hullguard.vuln.packages import package_ref
+
+    bookworm = OperatingSystem("debian", "12", "bookworm", None)
+    deb = Package(Ecosystem.DEB, "libssl3", "3.0.11-1~deb12u2", "pkg:deb/debian/libssl3",
+                  "/var/lib/dpkg/status", 2, "openssl", "3.0.11-1~deb12u2")  # fmt: skip
+    found = package_ref(bookworm, deb, 2)
+    assert found is not None
+    assert (found.ecosystem, found.name, found.version) == ("Debian:12", "openssl", deb.version)
+    assert (found.display_name, found.layer) == ("libssl3", 2)
+    wheel = Package(Ecosystem.PYPI, "Jinja2", "2.11.2", "pkg:pypi/jinja2@2.11.2", "/x", 0)
+    assert package_ref(None, wheel, 0) == PackageRef(
+        "PyPI", "jinja2", "2.11.2", "Jinja2", "2.11.2", "/x", "pkg:pypi/jinja2@2.11.2", layer=0
+    )
+    devel = Package(Ecosystem.GOLANG, "example.com/app", "(devel)", "pkg:golang/app", "/app", 0)
+    assert package_ref(None, devel, 0) is None
+    assert package_ref(None, deb, 0) is None  # a Debian package without a known release
