@@ -25,6 +25,7 @@ import pytest
 from hullguard.image.catalog import Shard, list_catalog
 from hullguard.model import Report
 from hullguard.render import FORMATS, render
+from tests.live.conftest import unavailable
 from tests.live.daemon import BUSYBOX
 from tests.live.registry import Registry, insecure, registry
 
@@ -99,7 +100,7 @@ def catalog(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> lis
     """Push every image of CATALOG; delete the config of BROKEN from the registry's storage.
     The references (`host/repository:tag`), sorted."""
     if not BUSYBOX.is_file():
-        pytest.skip(f"{BUSYBOX} is absent: install Debian's busybox-static")
+        unavailable(f"{BUSYBOX} is absent: install Debian's busybox-static")
     folder = tmp_path_factory.mktemp("layouts")
     pushed = []
     broken_config = ""
