@@ -418,7 +418,7 @@ class RegistryClient:
                 )
             seen.add(page)
             with self._get(page, "application/json", what, True) as response:
-                body = _read_bounded(response, MAX_MANIFEST_BYTES, what)
+                body = self._read_body(response, MAX_MANIFEST_BYTES, what)
                 link = response.headers.get("Link")
             values = _parse_json(body, f"{self.host} {what}").get(key) or []
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
