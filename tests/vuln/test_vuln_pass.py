@@ -177,3 +177,13 @@ def test_cli_options(
     assert [e["message"].split(";")[0] for e in report["errors"]] == [
         f"vulnerabilities not checked: no database at {missing}"
     ]
+
+
+def test_nothing_to_match_needs_no_database(tmp_path: Path) -> None:
+    """An image with no package the matcher knows (FROM scratch and a static binary)."""
+    empty = PackageSet(Subject.IMAGE, "scratch-app", ())
+    unit = Unit("image", "image/scratch-app", [(PENDING, empty)])
+    absent = tmp_path / "vuln.db"
+    result = match_pending([unit], VulnerabilityPolicy(db=str(absent)), ALL_RULES)
+    assert result.errors == []
+    assert unit.models == [(VULNERABILITIES, VulnerablePackages(Subject.IMAGE, "scratch-app", ()))]

@@ -176,6 +176,10 @@ def match_pending(
         unit.models = kept
     if not pending:
         return result
+    if not any(package_set.packages for _, _, package_set in pending):
+        for unit, index, package_set in pending:  # nothing to match: no database needed
+            unit.models[index] = (VULNERABILITIES, _empty(package_set))
+        return result
     from hullguard.vuln.store import (
         DatabaseError,
         DatabaseMissing,
@@ -233,6 +237,10 @@ def match_pending(
             )
         )
     return result
+
+
+def _empty(package_set: PackageSet) -> VulnerablePackages:
+    return VulnerablePackages(package_set.subject, package_set.name, ())
 
 
 def _drop(pending: list[tuple[_Unit, int, PackageSet]]) -> None:
