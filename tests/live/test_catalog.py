@@ -23,11 +23,12 @@ from typing import Any
 import pytest
 
 from hullguard.image.catalog import Shard, list_catalog
+from hullguard.image.registry import RegistryError
 from hullguard.model import Report
 from hullguard.render import FORMATS, render
 from tests.live.conftest import unavailable
 from tests.live.daemon import BUSYBOX
-from tests.live.registry import Registry, insecure, registry
+from tests.live.registry import HTPASSWD, Registry, insecure, registry, start_registry
 
 __all__ = ["registry"]  # the shared fixture this module uses
 
@@ -295,3 +296,29 @@ def test_shards_in_separate_processes_audit_each_image_once_and_merge(
         assert shown.returncode == 2 and shown.stdout.strip(), (fmt, shown.stderr)
     text = _run("merge", "shard_0.json", "--format", "text", "--no-color", cwd=tmp_path).stdout
     assert "Fleet" in text and "shard_0.json" in text
+
+
+def test_a_catalogue_behind_basic_auth_is_listed_with_the_docker_config(tmp_path: Path) -> None:
+    if HTPASSWD is None:
+        unavailable("htpasswd (apache2-utils) is absent: no bcrypt htpasswd file to write")
+    if not BUSYBOX.is_file():
+        unavailable(f"{BUSYBOX} is absent: install Debian's busybox-static")
+    auth = ("hg-user", "hg-secret")
+    (tmp_path / "auth-registry").mkdir()
+    private = start_registry(tmp_path / "auth-registry", auth)
+    try:
+        layout = tmp_path / "layout"
+        _busybox_layout(layout, "private/app:1", "1000")
+        private.push(f"oci:{layout}:img", "private/app:1", f"--dest-creds={auth[0]}:{auth[1]}")
+        anonymous = tmp_path / "none.json"
+        with pytest.raises(RegistryError, match="authentication"):
+            list_catalog(private.host, insecure(private, docker_config=anonymous))
+        config = tmp_path / "config.json"
+        config.write_text(
+            json.dumps({"auths": {private.host: {"username": auth[0], "password": auth[1]}}})
+        )
+        listing = list_catalog(private.host, insecure(private, docker_config=config))
+        assert listing.references == (f"{private.host}/private/app:1",)
+        assert listing.errors == ()
+    finally:
+        private.stop()
