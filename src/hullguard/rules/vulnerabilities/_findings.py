@@ -31,7 +31,7 @@ def vulnerability_findings(
 
 def message(vulnerability: Vulnerability) -> str:
     """`CVE-2023-4911 in libc6 2.36-9 -> 2.36-9+deb12u3 (source package glibc); CVSS 3.1
-    7.8`, with the layer that brought the package in for images."""
+    7.8`; for images the location names the layer that brought the package in."""
     found = vulnerability.match
     ref = found.package
     text = (
@@ -49,8 +49,6 @@ def message(vulnerability: Vulnerability) -> str:
     summary = " ".join(found.advisory.summary.split())
     if summary and found.advisory.id not in summary:  # OVAL titles only repeat id and package
         text += f": {summary[:120]}{'…' if len(summary) > 120 else ''}"
-    if vulnerability.origin:
-        text += f" [{vulnerability.origin}]"
     return text
 
 

@@ -36,7 +36,9 @@ def vulnerable_host_package(packages: VulnerablePackages, ctx: Context) -> Itera
     ```text
     $ hullguard host --root /
     /var/lib/dpkg/status
-      high  HG530 CVE-2023-4911 in libc6 2.36-9 -> 2.36-9+deb12u3 (source package glibc)
+      MEDIUM  HG530 vulnerable-host-package  /var/lib/dpkg/status (host:/var/lib/dpkg/status)
+        CVE-2023-4911 in libc6 2.36-9 -> 2.36-9+deb12u3 (source package glibc); severity
+        unknown (no CVSS vector or rating), reported as medium
     ```
 
     ## How to fix

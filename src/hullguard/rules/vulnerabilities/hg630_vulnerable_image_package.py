@@ -37,8 +37,9 @@ def vulnerable_image_package(packages: VulnerablePackages, ctx: Context) -> Iter
     ```text
     $ hullguard image oci:build/app:1.0
     /var/lib/dpkg/status
-      high  HG630 CVE-2023-38545 in curl 7.88.1-10 -> 7.88.1-10+deb12u4; CVSS 3.1 9.8
-            [layer 2, `RUN apt-get install -y curl`]
+      CRITICAL  HG630 vulnerable-image-package  /var/lib/dpkg/status
+      (image/oci:build/app:1.0:/var/lib/dpkg/status (layer 2, `RUN apt-get install -y curl`))
+        CVE-2023-38545 in curl 7.88.1-10 -> 7.88.1-10+deb12u4; CVSS 3.1 9.8
     ```
 
     ## How to fix
