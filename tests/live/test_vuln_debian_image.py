@@ -158,3 +158,30 @@ def test_findings_are_exactly_what_dpkg_says(
     assert verdicts, "no OVAL entry with a fix for any installed package: nothing was compared"
     assert any(not v for v in verdicts.values())  # fixed entries below the installed versions
     assert set(findings) == expected
+
+
+def test_the_same_tree_as_a_host_root_gives_the_same_vulnerabilities(
+    report: dict[str, Any],
+    debian_rootfs: images.DebianRootfs,
+    oval_db: Path,
+    tmp_path: Path,
+) -> None:
+    """`hullguard host --root` over the image's root filesystem: HG530 reports what HG630
+    reported for the image, located at the host's package database."""
+    out = tmp_path / "host.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "hullguard", "host", "--root", str(debian_rootfs.rootfs),
+         "--docker-host", f"unix://{tmp_path}/no-daemon.sock", "--db", str(oval_db),
+         "--select", "HG530", "--format", "json", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # the daemon is an unreadable target here
+    host = json.loads(out.read_text(encoding="utf-8"))
+    assert [e["path"] for e in host["errors"]] == [f"unix://{tmp_path}/no-daemon.sock"]
+    found = {(f["vulnerability"]["id"], f["vulnerability"]["package"]) for f in host["findings"]}
+    assert found == set(_findings(report))
+    assert {f["rule_id"] for f in host["findings"]} == {"HG530"}
+    assert {f["location"]["logical"] for f in host["findings"]} == {"host:/var/lib/dpkg/status"}
