@@ -432,7 +432,8 @@ class DatabaseWriter:
         self._tmp: Path | None = None
         self._db: sqlite3.Connection | None = None
         self._touched: set[str] = set()  # feeds written in this session
-        self._written: dict[tuple[str, str], int] = {}  # (feed, id) -> pk, this session
+        self._written: dict[str, dict[str, int]] = {}  # feed -> id -> pk, this session
+        self._emptied: set[str] = set()  # feeds emptied in this session: no old rows left
         self._newest: dict[str, str] = {}
         self.changed = False
 
@@ -533,7 +534,8 @@ class DatabaseWriter:
                 (feed.name,),
             )
             db.execute("DELETE FROM advisories WHERE feed = ?", (feed.name,))
-            self._written = {k: v for k, v in self._written.items() if k[0] != feed.name}
+            self._written.pop(feed.name, None)
+            self._emptied.add(feed.name)
         self._touched.add(feed.name)
         now = _iso(datetime.now(UTC))
         db.execute(
@@ -552,10 +554,16 @@ class DatabaseWriter:
         in this session under the same id gains the new affected entries (a CVE found in two
         files of one feed); one from an earlier session is replaced."""
         db = self._conn
-        key = (feed, advisory.id)
-        pk = self._written.get(key)
+        written = self._written.setdefault(feed, {})
+        pk = written.get(advisory.id)
         if pk is None:
-            old = db.execute("SELECT pk FROM advisories WHERE feed = ? AND id = ?", key).fetchone()
+            old = (
+                None
+                if feed in self._emptied
+                else db.execute(
+                    "SELECT pk FROM advisories WHERE feed = ? AND id = ?", (feed, advisory.id)
+                ).fetchone()
+            )
             if old is not None:
                 db.execute("DELETE FROM affected WHERE advisory = ?", (old[0],))
                 db.execute("DELETE FROM advisories WHERE pk = ?", (old[0],))
@@ -577,31 +585,58 @@ class DatabaseWriter:
                 ),
             )
             pk = int(cursor.lastrowid or 0)
-            self._written[key] = pk
-        elif advisory.aliases:
-            row = db.execute("SELECT aliases FROM advisories WHERE pk = ?", (pk,)).fetchone()
-            merged = list(
-                dict.fromkeys([*unpack_strings(row[0] if row else None), *advisory.aliases])
-            )
-            db.execute("UPDATE advisories SET aliases = ? WHERE pk = ?", (pack_strings(merged), pk))
+            written[advisory.id] = pk
+        else:
+            if advisory.aliases:
+                row = db.execute("SELECT aliases FROM advisories WHERE pk = ?", (pk,)).fetchone()
+                known = unpack_strings(row[0] if row else None)
+                merged = [a for a in dict.fromkeys([*known, *advisory.aliases]) if a != advisory.id]
+                db.execute(
+                    "UPDATE advisories SET aliases = ? WHERE pk = ?", (pack_strings(merged), pk)
+                )
+            self._merge_affected(pk, advisory.affected)
+            return
         db.executemany(
             "INSERT INTO affected (advisory, ecosystem, package, ranges, versions,"
             " last_known_affected, rating) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    pk,
-                    a.ecosystem,
-                    a.package,
-                    encode_ranges(a.ranges),
-                    pack_strings(a.versions),
-                    a.last_known_affected,
-                    a.rating,
-                )
-                for a in advisory.affected
-            ],
+            [_affected_row(pk, a) for a in advisory.affected],
         )
         if advisory.modified and advisory.modified > self._newest.get(feed, ""):
             self._newest[feed] = advisory.modified
+
+    def _merge_affected(self, pk: int, entries: Iterable[Affected]) -> None:
+        """Add entries to a record written earlier in this session: an entry for a package
+        the record already has joins its ranges and versions to that row (a version is
+        affected when any range says so); one for a new package gets its own row."""
+        db = self._conn
+        for entry in entries:
+            row = db.execute(
+                "SELECT rowid, ranges, versions FROM affected"
+                " WHERE advisory = ? AND ecosystem = ? AND package = ?",
+                (pk, entry.ecosystem, entry.package),
+            ).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO affected (advisory, ecosystem, package, ranges, versions,"
+                    " last_known_affected, rating) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    _affected_row(pk, entry),
+                )
+                continue
+            ranges = decode_ranges(row[1])
+            ranges += tuple(r for r in entry.ranges if r not in ranges)
+            versions = list(dict.fromkeys([*unpack_strings(row[2]), *entry.versions]))
+            db.execute(
+                "UPDATE affected SET ranges = ?, versions = ?,"
+                " last_known_affected = coalesce(last_known_affected, ?),"
+                " rating = coalesce(rating, ?) WHERE rowid = ?",
+                (
+                    encode_ranges(ranges),
+                    pack_strings(versions),
+                    entry.last_known_affected,
+                    entry.rating,
+                    row[0],
+                ),
+            )
 
     def remove(self, feed: str, advisory_id: str) -> None:
         db = self._conn
@@ -611,6 +646,7 @@ class DatabaseWriter:
         if row is not None:
             db.execute("DELETE FROM affected WHERE advisory = ?", (row[0],))
             db.execute("DELETE FROM advisories WHERE pk = ?", (row[0],))
+        self._written.get(feed, {}).pop(advisory_id, None)
 
     def put_many(self, feed: str, advisories: Iterable[Advisory]) -> int:
         count = 0
@@ -674,6 +710,18 @@ class DatabaseWriter:
             with _ignore_os_errors():
                 os.unlink(self._tmp)
             self._tmp = None
+
+
+def _affected_row(pk: int, a: Affected) -> tuple[Any, ...]:
+    return (
+        pk,
+        a.ecosystem,
+        a.package,
+        encode_ranges(a.ranges),
+        pack_strings(a.versions),
+        a.last_known_affected,
+        a.rating,
+    )
 
 
 class _ignore_sqlite_errors:

@@ -25,6 +25,7 @@ advisory per CVE named; other ids such as DSA become aliases), source `debian-ov
 from __future__ import annotations
 
 import bz2
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -51,7 +52,6 @@ CODENAMES = {
     "wheezy": "7",
 }
 UNFIXED_EVRS = frozenset({"0:0", "0"})
-_CONTAINERS = frozenset({"definitions", "tests", "objects", "states"})
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 _ID = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)+$")
@@ -59,8 +59,45 @@ _RELEASE = re.compile(r"Debian(?: GNU/Linux)? (\d+)(?:\.\d+)? is installed")
 _PLATFORM = re.compile(r"^Debian GNU/Linux (\d+)")
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    """A tag without its namespace; the few tags of the file are looked up once each."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+    return name
+
+
+def _read_definition(element: ET.Element) -> _Definition:
+    definition = _Definition(element.get("id", ""))
+    for child in element.iter():
+        tag = _local(child.tag)
+        if tag == "criterion":
+            ref = child.get("test_ref")
+            if ref:
+                definition.test_refs.append(ref)
+            comment = child.get("comment", "")
+            if _RELEASE.search(comment):
+                definition.release_comment = comment
+        elif tag == "reference":
+            definition.references.append(
+                (child.get("source", ""), child.get("ref_id", ""), child.get("ref_url", ""))
+            )
+        elif tag == "title" and not definition.title:
+            definition.title = (child.text or "").strip()
+        elif tag == "description" and not definition.description:
+            definition.description = (child.text or "").strip()
+        elif tag == "platform" and not definition.platform:
+            definition.platform = (child.text or "").strip()
+        elif tag == "product":
+            definition.products.append((child.text or "").strip())
+        elif tag in ("urgency", "severity") and (child.text or "").strip():
+            definition.rating = (child.text or "").strip().lower()
+        elif tag == "date" and (child.text or "").strip() and definition.issued is None:
+            definition.issued = (child.text or "").strip()
+    return definition
 
 
 @dataclass
@@ -151,64 +188,19 @@ def _parse(
     objects: dict[str, str] = {}  # dpkginfo_object id -> package name
     states: dict[str, tuple[str, str]] = {}  # dpkginfo_state id -> (operation, evr)
     release_tests: dict[str, str] = {}  # test id -> comment of a release test
-    current: _Definition | None = None
-    containers: dict[str, ET.Element] = {}  # definitions, tests, objects, states
-    seen_root = False
-    stack: list[str] = []
-    for event, element in ET.iterparse(stream, events=("start", "end")):
-        tag = _local(element.tag)
-        if event == "start":
-            if not seen_root:
-                seen_root = True
-                if tag != "oval_definitions":
-                    report(Problem(where, f"not OVAL definitions (root element <{tag}>)"))
-                    return None
-            stack.append(tag)
-            if tag in _CONTAINERS:
-                containers[tag] = element
-            elif tag == "definition":
-                current = _Definition(element.get("id", ""))
-            elif tag == "criterion" and current is not None:
-                ref = element.get("test_ref")
-                if ref:
-                    current.test_refs.append(ref)
-                comment = element.get("comment", "")
-                if _RELEASE.search(comment):
-                    current.release_comment = comment
-            elif tag == "reference" and current is not None and "metadata" in stack:
-                current.references.append(
-                    (
-                        element.get("source", ""),
-                        element.get("ref_id", ""),
-                        element.get("ref_url", ""),
-                    )
-                )
-            continue
-        stack.pop()
-        parent = stack[-1] if stack else ""
-        if current is not None:
-            text = (element.text or "").strip()
-            if tag == "title" and parent == "metadata":
-                current.title = text
-            elif tag == "description" and parent == "metadata":
-                current.description = text
-            elif tag == "platform":
-                current.platform = current.platform or text
-            elif tag == "product":
-                current.products.append(text)
-            elif tag in ("urgency", "severity") and "debian" in stack and text:
-                current.rating = text.lower()
-            elif tag == "date" and parent == "debian" and text:
-                current.issued = text
-            elif tag == "definition":
-                definitions.append(current)
-                current = None
-        if tag.endswith("_test") and parent == "tests":
+    last = ""
+    # "end" events only: an element is whole when it ends; each one read is then cleared
+    for _, element in ET.iterparse(stream):
+        tag = last = _local(element.tag)
+        if tag == "definition":
+            definitions.append(_read_definition(element))
+        elif tag.endswith("_test"):
             object_ref = state_ref = None
             for child in element:
-                if _local(child.tag) == "object":
+                kind = _local(child.tag)
+                if kind == "object":
                     object_ref = child.get("object_ref")
-                elif _local(child.tag) == "state":
+                elif kind == "state":
                     state_ref = child.get("state_ref")
             test_id = element.get("id", "")
             comment = element.get("comment", "")
@@ -216,21 +208,24 @@ def _parse(
                 tests[test_id] = (object_ref, state_ref, comment)
             elif _RELEASE.search(comment):
                 release_tests[test_id] = comment
-        elif tag == "dpkginfo_object" and parent == "objects":
+        elif tag == "dpkginfo_object":
             for child in element:
                 if _local(child.tag) == "name" and child.text:
                     objects[element.get("id", "")] = child.text.strip()
-        elif tag == "dpkginfo_state" and parent == "states":
+        elif tag == "dpkginfo_state":
             for child in element:
                 if _local(child.tag) == "evr" and child.text is not None:
                     states[element.get("id", "")] = (
                         child.get("operation", "equals"),
                         child.text.strip(),
                     )
-        if parent in containers:
-            containers[parent].clear()  # drop what was read: the file is never held whole
+        else:
+            continue
+        element.clear()
+    seen_root = last == "oval_definitions"
     if not seen_root:
-        report(Problem(where, "empty file"))
+        what = f"root element <{last}>" if last else "no elements"
+        report(Problem(where, f"not OVAL definitions ({what})"))
         return None
     fallback = release_from_name(path)
     out: dict[str, list[Advisory]] = {}
@@ -294,6 +289,8 @@ def _advisories(
         for _, ref_id, _ in definition.references
         if ref_id and ref_id not in ids and _ID.match(ref_id)
     ]
+    if title_id and title_id not in ids and title_id not in others and _ID.match(title_id):
+        others.append(title_id)  # "DSA-5423-1 thunderbird": the DSA is an alias of its CVEs
     if not ids:
         if others:
             ids, others = others[:1], others[1:]
@@ -327,6 +324,7 @@ def _advisories(
     return release, advisories
 
 
+@functools.lru_cache(maxsize=65536)
 def _range(fixed: str | None) -> Range:
     if fixed is None:
         return Range("ECOSYSTEM", (Event(INTRODUCED, "0"),))
