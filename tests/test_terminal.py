@@ -220,6 +220,44 @@ def test_off_a_terminal_the_bar_is_silent_and_the_stream_is_not_wrapped(
     assert capsys.readouterr().err == ""
 
 
+def test_a_bar_inside_another_is_not_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One live display at a time: work started inside a bar's work gets a silent bar instead
+    of an error, and the outer bar goes on."""
+    master, slave = pty.openpty()
+    try:
+        with os.fdopen(slave, "w") as terminal:
+            monkeypatch.setattr(sys, "stderr", terminal)
+            monkeypatch.setenv("TERM", "xterm-256color")
+            stream = io.BytesIO(b"layer")
+            with progress("Outer", total=2) as outer:
+                assert reading(stream, outer) is not stream
+                with progress("Inner", total=5, unit="bytes") as inner:
+                    assert reading(stream, inner) is stream
+                    inner.advance(5)
+                outer.advance(2)
+            with progress("After", total=1) as after:
+                assert reading(stream, after) is not stream
+        drawn = _read_available(master)
+    finally:
+        os.close(master)
+    assert b"Outer" in drawn
+    assert b"After" in drawn
+    assert b"Inner" not in drawn
+
+
+def _read_available(master: int) -> bytes:
+    chunks = []
+    while select.select([master], [], [], 0)[0]:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
 # --- a registry pull ---------------------------------------------------------------------------
 
 

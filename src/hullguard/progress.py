@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 _quiet = False
 _color: bool | None = None  # `--color` / `--no-color`; None: decided by the environment
+_drawing = False  # a bar is on the screen
 
 
 def set_quiet(quiet: bool) -> None:
@@ -115,8 +116,9 @@ def progress(
 ) -> Iterator[Bar]:
     """A bar for one piece of work; `unit="bytes"` shows sizes and speed, another unit counts
     items. With `minimum`, work with a known total below it gets no bar (small trees)."""
-    if not enabled() or (total is not None and total < minimum):
-        yield _Silent()
+    global _drawing
+    if _drawing or not enabled() or (total is not None and total < minimum):
+        yield _Silent()  # a bar inside another's work is not drawn: one live display at a time
         return
     from rich.console import Console
     from rich.progress import (
@@ -140,11 +142,15 @@ def progress(
     console = Console(stderr=True, no_color=not color_wanted(sys.stderr))
     # standard output stays untouched: a report written while a bar runs must not land on
     # standard error
-    with Progress(
-        *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=True
-    ) as bar:
-        task = bar.add_task(description, total=total)
-        yield _Rich(bar, task, total)
+    _drawing = True
+    try:
+        with Progress(
+            *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=True
+        ) as bar:
+            task = bar.add_task(description, total=total)
+            yield _Rich(bar, task, total)
+    finally:
+        _drawing = False
 
 
 def counted(chunks: Iterable[bytes], bar: Bar) -> Iterator[bytes]:
