@@ -50,7 +50,7 @@ class Ran:
     terminal: bytes  # everything written to the pseudo-terminal
 
 
-def _env(**extra: str) -> dict[str, str]:
+def terminal_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -95,7 +95,7 @@ def run_cli(
         proc = subprocess.Popen(
             [sys.executable, "-m", "hullguard", *args],
             cwd=cwd,
-            env=_env() if env is None else env,
+            env=terminal_env() if env is None else env,
             stdin=subprocess.DEVNULL,
             stdout=slave if tty_stdout else out,
             stderr=slave if tty_stderr else err,
@@ -162,7 +162,7 @@ def test_no_bar_under_quiet_or_a_dumb_terminal(
     large_tree: Path, tmp_path: Path, before: list[str], after: list[str], extra_env: dict[str, str]
 ) -> None:
     args = [*before, "scan", str(large_tree), "--format", "json", "--fail-on", "never", *after]
-    ran = run_cli(args, cwd=tmp_path, env=_env(**extra_env), tty_stderr=True)
+    ran = run_cli(args, cwd=tmp_path, env=terminal_env(**extra_env), tty_stderr=True)
     assert ran.code == 0
     assert ran.terminal == b""
     assert len(json.loads(ran.stdout)["targets"]) == 400
@@ -177,10 +177,12 @@ def test_a_small_tree_gets_no_bar(tmp_path: Path) -> None:
 
 def test_no_color_draws_the_bar_without_colour(large_tree: Path, tmp_path: Path) -> None:
     args = ["scan", str(large_tree), "--format", "json", "--fail-on", "never"]
-    ran = run_cli(args, cwd=tmp_path, env=_env(NO_COLOR="1"), tty_stderr=True)
+    ran = run_cli(args, cwd=tmp_path, env=terminal_env(NO_COLOR="1"), tty_stderr=True)
     assert b"Reading files" in ran.terminal
     assert SGR.search(ran.terminal) is None
-    forced = run_cli([*args, "--color"], cwd=tmp_path, env=_env(NO_COLOR="1"), tty_stderr=True)
+    forced = run_cli(
+        [*args, "--color"], cwd=tmp_path, env=terminal_env(NO_COLOR="1"), tty_stderr=True
+    )
     assert b"Reading files" in forced.terminal
     assert SGR.search(forced.terminal)
 
@@ -343,7 +345,7 @@ def registry() -> Iterator[str]:
 
 
 def test_a_registry_pull_draws_a_byte_bar_and_quiet_hides_it(registry: str, tmp_path: Path) -> None:
-    env = _env(HOME=str(tmp_path), DOCKER_CONFIG=str(tmp_path / "docker"))
+    env = terminal_env(HOME=str(tmp_path), DOCKER_CONFIG=str(tmp_path / "docker"))
     args = [
         "image",
         f"registry:{registry}/demo:1",
@@ -411,7 +413,7 @@ def test_text_report_colour(
     coloured: bool,
 ) -> None:
     args = ["scan", str(finding_tree), "--fail-on", "never", *flags]
-    ran = run_cli(args, cwd=tmp_path, env=_env(**extra_env), tty_stdout=tty)
+    ran = run_cli(args, cwd=tmp_path, env=terminal_env(**extra_env), tty_stdout=tty)
     report = ran.terminal if tty else ran.stdout
     assert ran.code == 0
     assert b"Dockerfile" in report
@@ -464,7 +466,7 @@ def _bash_complete(script: Path, words: list[str], cword: int, tmp_path: Path) -
         "_hullguard_completion hullguard\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    env = _env(PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = terminal_env(PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     result = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", program],
         capture_output=True,
@@ -500,7 +502,7 @@ def test_bash_completes_subcommands_options_and_formats(tmp_path: Path) -> None:
 
 def _complete(words: str, cword: int, tmp_path: Path) -> list[str]:
     """click's answer to the bash script's request, from the real entry point."""
-    env = _env(_HULLGUARD_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=str(cword))
+    env = terminal_env(_HULLGUARD_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=str(cword))
     ran = run_cli([], cwd=tmp_path, env=env)
     assert ran.code == 0, ran.stderr
     return ran.stdout.decode().splitlines()
@@ -537,16 +539,16 @@ def test_fish_accepts_its_script(tmp_path: Path) -> None:
         ["fish", "--no-execute", str(script)],
         check=True,
         timeout=READ_GUARD_S,
-        env=_env(HOME=str(tmp_path)),
+        env=terminal_env(HOME=str(tmp_path)),
     )
 
 
 def test_zsh_and_fish_get_rule_ids_with_their_names(tmp_path: Path) -> None:
-    env = _env(_HULLGUARD_COMPLETE="zsh_complete", COMP_WORDS="hullguard explain HG101")
+    env = terminal_env(_HULLGUARD_COMPLETE="zsh_complete", COMP_WORDS="hullguard explain HG101")
     env["COMP_CWORD"] = "2"
     zsh = run_cli([], cwd=tmp_path, env=env).stdout.decode().splitlines()
     assert zsh == ["plain", "HG101", "docker-socket-mounted"]
-    env = _env(
+    env = terminal_env(
         _HULLGUARD_COMPLETE="fish_complete",
         COMP_WORDS="hullguard explain HG101",
         COMP_CWORD="HG101",
