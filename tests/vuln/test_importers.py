@@ -450,3 +450,19 @@ def test_unreadable_paths(tmp_path: Path) -> None:
 
 
 Reporter = Callable[[Problem], None]
+
+
+def test_zip_feed_keeps_its_own_ecosystem(tmp_path: Path) -> None:
+    """A record affecting PyPI and crates.io is in both archives; each feed keeps its part."""
+    for ecosystem in ("PyPI", "crates.io"):
+        (tmp_path / ecosystem).mkdir()
+        (tmp_path / ecosystem / "all.zip").write_bytes(
+            build_zip({"GHSA-xxxx-yyyy-zzzz.json": json.dumps(RECORD).encode()})
+        )
+    summary, db = import_into(tmp_path, tmp_path / "PyPI" / "all.zip", tmp_path / "crates.io")
+    with db:
+        [(crate, _)] = db.lookup("crates.io", ["tokio"])["tokio"]
+        [(pypi, _)] = db.lookup("PyPI", ["some-package-name"])["some-package-name"]
+    assert summary.records == {"osv:PyPI": 1, "osv:crates.io": 1}
+    assert (crate.source, pypi.source) == ("osv:crates.io", "osv:PyPI")
+    assert [a.ecosystem for a in crate.affected] == ["crates.io"]

@@ -31,7 +31,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ from hullguard.vuln.importers import MAX_RECORD_BYTES, Problem
 from hullguard.vuln.importers.osv import (
     RecordError,
     feed_name,
+    for_ecosystem,
     iter_zip_records,
     load_document,
     parse_record,
@@ -224,7 +225,7 @@ def _fetch_archive(
                 with progress(f"Importing {ecosystem}", total=len(archive.infolist())) as bar:
                     for batch in batches:
                         for advisory in batch.advisories:
-                            writer.put(feed, replace(advisory, source=feed))
+                            writer.put(feed, for_ecosystem(advisory, ecosystem))
                             count += 1
                             moment = _parse_time(advisory.modified)
                             if moment and (newest is None or moment > newest):
@@ -297,7 +298,7 @@ def _fetch_records(
             if advisory.id != record_id:
                 result.problems.append(Problem(url, f"the record's id is {advisory.id!r}"))
                 continue
-            writer.put(feed, replace(advisory, source=feed))
+            writer.put(feed, for_ecosystem(advisory, ecosystem))
             count += 1
     return count
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,8 @@ def _batches_of(
         record_id = _record_id(data, name)
         report(Problem(f"{where}#{record_id}" if record_id else where, str(exc)))
         return
+    if complete and default_ecosystem:
+        advisory = for_ecosystem(advisory, default_ecosystem)
     feed = advisory.source
     yield Batch(
         Feed(feed, "osv", origin or where, complete=complete),
@@ -185,6 +188,15 @@ def iter_zip_records(
             complete=True,
             origin=where,
         )
+
+
+def for_ecosystem(advisory: Advisory, ecosystem: str) -> Advisory:
+    """The record as the feed of `ecosystem` keeps it: osv.dev exports a record that affects
+    two ecosystems in both archives, so each feed keeps only the entries of its own ecosystem
+    (all of them when none is: nothing is lost)."""
+    base = ecosystem.split(":", 1)[0]
+    own = tuple(a for a in advisory.affected if a.ecosystem.split(":", 1)[0] == base)
+    return replace(advisory, source=feed_name(base), affected=own or advisory.affected)
 
 
 # --- the record --------------------------------------------------------------------------------
