@@ -172,6 +172,12 @@ def update_command(
     target = _resolve(db_path, policy)
     asked = [e.strip() for value in ecosystems for e in value.split(",") if e.strip()]
     names = ecosystems_to_update(target, asked, policy.ecosystems, osv_feeds_in(target))
+    if not names:
+        _fail(
+            "no ecosystem to update: give --ecosystem NAME (PyPI, Go, npm, Debian, Alpine...), "
+            "list them in [vulnerabilities].ecosystems, or scan an image first",
+            EXIT_USAGE,
+        )
     try:
         result = update_database(target, names, osv_url or policy.osv_url, full=full)
     except (UpdateError, DatabaseError) as exc:

@@ -174,6 +174,8 @@ def test_update_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], conf
     argv = ["db", "update", "--db", str(tmp_path / "x.db"), "--config", str(config)]
     code, _, err = run(capsys, *argv, "--osv-url", "http://osv.example.org", "--ecosystem", "Go")
     assert code == 1 and "plain HTTP only on loopback" in err
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and err.startswith("hullguard: no ecosystem to update: give --ecosystem")
 
 
 def test_db_commands_keep_startup_light() -> None:
