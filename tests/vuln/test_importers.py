@@ -247,7 +247,7 @@ BAD_FILES: dict[str, tuple[str, str]] = {
                 ],
             }
         ),
-        "#OSV-BAD-3: OSV-BAD-3: affected[0].ranges[0].events[1] has the unknown event 'x'",
+        "#OSV-BAD-3: affected[0].ranges[0].events[1] has the unknown event 'x'",
     ),
     "noid.json": ('{"summary": "no id"}', "noid.json: the record has no `id` string"),
 }
@@ -466,3 +466,37 @@ def test_zip_feed_keeps_its_own_ecosystem(tmp_path: Path) -> None:
     assert summary.records == {"osv:PyPI": 1, "osv:crates.io": 1}
     assert (crate.source, pypi.source) == ("osv:crates.io", "osv:PyPI")
     assert [a.ecosystem for a in crate.affected] == ["crates.io"]
+
+
+def test_hostile_inputs_give_messages(tmp_path: Path) -> None:
+    entities = "".join(
+        f'<!ENTITY e{n} "{f"&e{n - 1};" * 10 if n else "x" * 10}">' for n in range(9)
+    )
+    files = {
+        "deep.json": ("[" * 200_000, "deep.json: not read: nested too deeply"),
+        "deep.yaml": ("[" * 200_000, "deep.yaml: not valid YAML at line 1: exceeded maximum"),
+        "laughs.yaml": (
+            "id: L-1\na: &a [x, x]\nb: &b [*a, *a, *a, *a]\naffected: [*b, *b]\n",
+            "laughs.yaml#L-1: affected[0] is a list, not a mapping",
+        ),
+        "oval-definitions-bookworm.xml": (
+            f'<?xml version="1.0"?><!DOCTYPE x [{entities}]><oval_definitions>&e8;'
+            "</oval_definitions>",
+            "oval-definitions-bookworm.xml:1: not well-formed XML (limit on input amplification",
+        ),
+        "page.xml": (
+            "<html><body/></html>",
+            "page.xml: not OVAL definitions (root element <html>)",
+        ),
+    }
+    for name, (text, _) in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "noise.zip").write_bytes(b"PK" + bytes(range(256)) * 8)
+    paths = [*(tmp_path / name for name in files), tmp_path / "noise.zip"]
+    summary, db = import_into(tmp_path / "db", *paths)
+    db.close()
+    messages = [str(p) for p in summary.problems]
+    assert len(messages) == len(files) + 1
+    assert f"{tmp_path / 'noise.zip'}: not a readable zip archive" in " ".join(messages)
+    for _, expected in files.values():
+        assert any(expected in m for m in messages), expected

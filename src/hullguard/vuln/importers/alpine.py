@@ -91,6 +91,9 @@ def read_secdb(path: Path, report: Reporter, summary: ImportSummary) -> Iterator
     except json.JSONDecodeError as exc:
         report(Problem(f"{where}:{exc.lineno}", f"not valid JSON: {exc.msg}"))
         return
+    except RecursionError:
+        report(Problem(where, "not read: nested too deeply"))
+        return
     batch = parse_secdb(document, where, report, summary)
     if batch is not None:
         yield batch

@@ -74,12 +74,16 @@ def load_document(data: bytes, name: str) -> Any:
             raise RecordError(f"not valid YAML{where}: {exc.problem or exc}") from None
         except yaml.YAMLError as exc:
             raise RecordError(f"not valid YAML: {exc}") from None
+        except RecursionError:
+            raise RecordError("not read: nested too deeply") from None
     try:
         return json.loads(data)
     except UnicodeDecodeError:
         raise RecordError("not valid JSON: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise RecordError(f"not valid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise RecordError("not read: nested too deeply") from None
 
 
 def read_files(paths: Iterable[Path], report: Reporter) -> Iterator[Batch]:
@@ -230,7 +234,7 @@ def parse_record(document: Any, default_ecosystem: str | None = None) -> Advisor
             affected=affected,
         )
     except RecordError as exc:
-        raise RecordError(f"{record_id}: {exc}") from None
+        raise RecordError(f"{exc}") from None
 
 
 def _affected_entries(document: Mapping[str, Any]) -> Iterator[Affected]:
