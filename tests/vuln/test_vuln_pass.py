@@ -187,3 +187,21 @@ def test_nothing_to_match_needs_no_database(tmp_path: Path) -> None:
     result = match_pending([unit], VulnerabilityPolicy(db=str(absent)), ALL_RULES)
     assert result.errors == []
     assert unit.models == [(VULNERABILITIES, VulnerablePackages(Subject.IMAGE, "scratch-app", ()))]
+
+
+def test_a_failure_while_matching_is_an_error_entry(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hullguard.vuln.match as matcher
+
+    def broken(*args: object) -> object:
+        raise TypeError("a comparator bug")
+
+    monkeypatch.setattr(matcher, "match", broken)
+    unit, result = run(VulnerabilityPolicy(db=str(db)), cwd=tmp_path)
+    assert unit.models == []
+    (error,) = result.errors
+    assert error.path == "requirements.txt"
+    assert error.message == (
+        "vulnerabilities not checked: matching failed: TypeError: a comparator bug"
+    )

@@ -218,9 +218,23 @@ def match_pending(
                 result.errors.extend(ignore.errors)
             skipped = 0
             for unit, index, package_set in pending:
-                matched, count = _match_set(db, package_set, policy, ignore, result)
+                try:
+                    matched, count = _match_set(db, package_set, policy, ignore, result)
+                except DatabaseError:
+                    raise
+                except Exception as exc:  # a bug in matching is reported, never fatal
+                    result.errors.append(
+                        ErrorEntry(
+                            package_set.name,
+                            f"vulnerabilities not checked: matching failed: "
+                            f"{type(exc).__name__}: {exc}",
+                            kind=ErrorKind.RULE_CRASH,
+                        )
+                    )
+                    continue
                 skipped += count
                 unit.models[index] = (VULNERABILITIES, matched)
+            _drop(pending)  # the sets whose matching failed
         except DatabaseError as exc:
             _drop(pending)
             result.errors.append(
