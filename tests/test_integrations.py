@@ -290,6 +290,18 @@ def test_action_uses_only_the_inputs_it_declares() -> None:
     assert declared <= used, declared - used
 
 
+def test_action_reads_outputs_only_of_earlier_steps() -> None:
+    steps = action()["runs"]["steps"]
+    ids = [step.get("id") for step in steps]
+    for index, step in enumerate(steps):
+        for used in re.findall(r"\bsteps\.([A-Za-z0-9_-]+)\.outputs", yaml.safe_dump(step)):
+            assert used in ids[:index], (step["name"], used)
+    outputs = action()["outputs"]
+    for spec in outputs.values():
+        for used in re.findall(r"\bsteps\.([A-Za-z0-9_-]+)\.outputs", spec["value"]):
+            assert used in ids
+
+
 def test_action_steps_run_shell_with_inputs_only_through_the_environment() -> None:
     """`${{ inputs.x }}` inside `run:` is pasted into the script before bash sees it: a path or
     an argument could inject commands. Inputs reach the scripts as environment variables."""
