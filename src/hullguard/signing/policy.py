@@ -11,8 +11,10 @@ container names before the rules run, and stores the verdict on the ContainerSpe
 - `unreachable: <reason>`: the registry could not be asked.
 
 Only references pinned by a sha256 digest are verified (the others are HG620's). Each distinct
-reference is verified once; each request has a timeout, and a registry that fails once is not
-asked again in the run.
+reference is verified once; each request has a timeout and each verification the registry
+client's overall deadline, and a registry that fails once is not asked again in the run.
+Keyless signatures are verified when `[signatures]` names a trusted root, the certificate
+identity (or its pattern) and the OIDC issuer (`keyless_policy`).
 """
 
 from __future__ import annotations
