@@ -13,6 +13,10 @@ Nothing is written outside the cache folder (and the daemon's own private direct
 that cannot be built here raises `ImageUnavailable` saying why; the fixtures turn that into a
 skip, or a failure with CI=true.
 
+`debian_python_rootfs()` is a second cached variant, the same minbase with python3 and
+python3-venv and without apt's lists, documentation and translations, standing in for the
+official Python image; `debian_python_image(daemon)` imports it (tests/live/test_own_image.py).
+
 `language_layers()` fetches, once, a few pinned wheels from PyPI and npm packages from the npm
 registry into a cache folder of their own and installs them there (`pip install --target`,
 `npm install`); `language_image(daemon, base, folder)` builds, offline, the Debian image with
