@@ -78,7 +78,10 @@ def test_every_bookworm_cve_is_stored(shared_vuln_db: Path) -> None:
     with sqlite3.connect(f"file:{shared_vuln_db}?mode=ro", uri=True) as raw:
         stored = {
             row[0]
-            for row in raw.execute("SELECT id FROM advisories WHERE feed = 'debian-oval:Debian:12'")
+            for row in raw.execute(
+                "SELECT a.id FROM advisories a JOIN sources s ON s.id = a.feed"
+                " WHERE s.name = 'debian-oval:Debian:12'"
+            )
         }
     raw.close()
     assert {i for i in stored if i.startswith("CVE-")} == expected

@@ -8,10 +8,11 @@ Layout (schema version `SCHEMA_VERSION`, kept in `PRAGMA user_version`):
   was imported, how many records it holds, the newest `modified` time among them and, for OSV
   feeds, the `cursor` an incremental `db update` starts from (the newest time listed in
   `modified_id.csv` at the last update).
-- `advisories`: one row per (feed, id): aliases, summary, details, dates, withdrawn, severity
-  and references, the lists as compact JSON.
+- `advisories`: one row per (feed, id), the feed by its number in `sources`: aliases,
+  summary, details, dates, withdrawn, severity and references.
 - `affected`: one row per (advisory, ecosystem, package), indexed on (ecosystem, package):
-  the ranges and versions as compact JSON, the GitHub upper bound and the source's rating.
+  the ranges and versions, the GitHub upper bound and the source's rating.
+- Lists are stored packed (see `pack_strings`): quicker to read back than JSON, and smaller.
 - `meta`: `updated_at`, the time of the last write.
 
 Readers open the file read-only (`VulnDB.open`); every write goes through `DatabaseWriter`,
@@ -48,7 +49,8 @@ _MAX_WANTED_BYTES = 64 * 1024
 
 _SCHEMA_V1 = """
 CREATE TABLE sources (
-    name TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL,
     origin TEXT NOT NULL DEFAULT '',
     imported_at TEXT NOT NULL,
@@ -58,7 +60,7 @@ CREATE TABLE sources (
 );
 CREATE TABLE advisories (
     pk INTEGER PRIMARY KEY,
-    feed TEXT NOT NULL,
+    feed INTEGER NOT NULL,  -- sources.id
     id TEXT NOT NULL,
     source TEXT NOT NULL,
     aliases TEXT,
@@ -434,6 +436,7 @@ class DatabaseWriter:
         self._touched: set[str] = set()  # feeds written in this session
         self._written: dict[str, dict[str, int]] = {}  # feed -> id -> pk, this session
         self._emptied: set[str] = set()  # feeds emptied in this session: no old rows left
+        self._feed_ids: dict[str, int] = {}  # feed name -> sources.id
         self._newest: dict[str, str] = {}
         self.changed = False
 
@@ -529,11 +532,14 @@ class DatabaseWriter:
         """Declare a batch; a complete batch first empties the feed (once per session)."""
         db = self._conn
         if feed.complete and feed.name not in self._touched:
-            db.execute(
-                "DELETE FROM affected WHERE advisory IN (SELECT pk FROM advisories WHERE feed = ?)",
-                (feed.name,),
-            )
-            db.execute("DELETE FROM advisories WHERE feed = ?", (feed.name,))
+            number = self._feed_id(feed.name, create=False)
+            if number is not None:
+                db.execute(
+                    "DELETE FROM affected WHERE advisory IN"
+                    " (SELECT pk FROM advisories WHERE feed = ?)",
+                    (number,),
+                )
+                db.execute("DELETE FROM advisories WHERE feed = ?", (number,))
             self._written.pop(feed.name, None)
             self._emptied.add(feed.name)
         self._touched.add(feed.name)
@@ -546,6 +552,17 @@ class DatabaseWriter:
         )
         self.changed = True
 
+    def _feed_id(self, name: str, *, create: bool = True) -> int | None:
+        number = self._feed_ids.get(name)
+        if number is None:
+            row = self._conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                if not create:
+                    return None
+                raise DatabaseError(f"{self.path}: the feed {name} was not started")
+            number = self._feed_ids[name] = int(row[0])
+        return number
+
     def set_cursor(self, feed: str, cursor: str | None) -> None:
         self._conn.execute("UPDATE sources SET cursor = ? WHERE name = ?", (cursor, feed))
 
@@ -555,13 +572,14 @@ class DatabaseWriter:
         files of one feed); one from an earlier session is replaced."""
         db = self._conn
         written = self._written.setdefault(feed, {})
+        number = self._feed_id(feed)
         pk = written.get(advisory.id)
         if pk is None:
             old = (
                 None
                 if feed in self._emptied
                 else db.execute(
-                    "SELECT pk FROM advisories WHERE feed = ? AND id = ?", (feed, advisory.id)
+                    "SELECT pk FROM advisories WHERE feed = ? AND id = ?", (number, advisory.id)
                 ).fetchone()
             )
             if old is not None:
@@ -571,7 +589,7 @@ class DatabaseWriter:
                 "INSERT INTO advisories (feed, id, source, aliases, summary, details, published,"
                 " modified, withdrawn, severity, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    feed,
+                    number,
                     advisory.id,
                     advisory.source,
                     pack_strings(advisory.aliases),
@@ -640,8 +658,9 @@ class DatabaseWriter:
 
     def remove(self, feed: str, advisory_id: str) -> None:
         db = self._conn
+        number = self._feed_id(feed, create=False)
         row = db.execute(
-            "SELECT pk FROM advisories WHERE feed = ? AND id = ?", (feed, advisory_id)
+            "SELECT pk FROM advisories WHERE feed = ? AND id = ?", (number, advisory_id)
         ).fetchone()
         if row is not None:
             db.execute("DELETE FROM affected WHERE advisory = ?", (row[0],))
@@ -665,7 +684,9 @@ class DatabaseWriter:
         try:
             for name in self._touched:
                 records, newest = db.execute(
-                    "SELECT count(*), max(modified) FROM advisories WHERE feed = ?", (name,)
+                    "SELECT count(*), max(modified) FROM advisories"
+                    " WHERE feed = (SELECT id FROM sources WHERE name = ?)",
+                    (name,),
                 ).fetchone()
                 db.execute(
                     "UPDATE sources SET records = ?, newest_modified = ? WHERE name = ?",
