@@ -205,3 +205,30 @@ def test_a_failure_while_matching_is_an_error_entry(
     assert error.message == (
         "vulnerabilities not checked: matching failed: TypeError: a comparator bug"
     )
+
+
+def test_a_range_with_an_invalid_version_is_skipped_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "vuln.db"
+    broken = Advisory(
+        "PYSEC-9",
+        "osv:PyPI",
+        affected=(
+            Affected(
+                "PyPI",
+                "alpha",
+                (
+                    Range("ECOSYSTEM", (Event("introduced", "0"), Event("fixed", "not/a/version"))),
+                    Range("ECOSYSTEM", (Event("introduced", "0.5"), Event("fixed", "1.5"))),
+                ),
+            ),
+        ),
+    )
+    with DatabaseWriter(path, fresh=True) as writer:
+        writer.start_feed(Feed("osv:PyPI", "osv", "test"))
+        writer.put("osv:PyPI", broken)
+        writer.commit()
+    unit, result = run(VulnerabilityPolicy(db=str(path)), cwd=tmp_path)
+    assert matched(unit) == {"PYSEC-9": "1.5"}  # the readable range still counts
+    (error,) = result.errors
+    assert error.path == str(path)
+    assert error.message.startswith("1 advisory entry of the database had a range skipped")

@@ -65,7 +65,7 @@ class MatchResult:
 
     matches: tuple[Match, ...]
     errors: tuple[ErrorEntry, ...]
-    unreadable_ranges: int = 0  # ranges skipped because an event version did not parse
+    unreadable_ranges: int = 0  # affected entries with a range skipped: a version did not parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ def match(db: Database, packages: Iterable[PackageRef]) -> MatchResult:
         by_ecosystem.setdefault(package.ecosystem, []).append(package)
     matches: list[Match] = []
     errors: list[ErrorEntry] = []
-    unreadable = 0
+    unreadable: set[tuple[str, str, str]] = set()
     for ecosystem, refs in by_ecosystem.items():
         try:
             order = _Order(sort_key(ecosystem))
@@ -127,11 +127,12 @@ def match(db: Database, packages: Iterable[PackageRef]) -> MatchResult:
                 if advisory.withdrawn:
                     continue
                 verdict, skipped = evaluate(affected, ref.version, installed, order)
-                unreadable += skipped
+                if skipped:
+                    unreadable.add((advisory.id, affected.ecosystem, affected.package))
                 if verdict.affected:
                     package_matches.append(_match(advisory, affected, ref, verdict))
             matches.extend(deduplicate(package_matches))
-    return MatchResult(tuple(matches), tuple(errors), unreadable)
+    return MatchResult(tuple(matches), tuple(errors), len(unreadable))
 
 
 def _invalid_version(ref: PackageRef, exc: Exception) -> ErrorEntry:

@@ -245,8 +245,8 @@ def match_pending(
         result.errors.append(
             ErrorEntry(
                 str(db_path),
-                f"{skipped} affected range(s) of the database skipped: a version in them is not "
-                "valid in its ecosystem's order",
+                f"{skipped} advisory entr{'y' if skipped == 1 else 'ies'} of the database had "
+                "a range skipped: a version in it is not valid in its ecosystem's order",
                 kind=ErrorKind.READ,
             )
         )
