@@ -372,3 +372,25 @@ def test_ranges_round_trip() -> None:
     )
     assert decode_ranges(encode_ranges(ranges)) == ranges
     assert encode_ranges(()) is None and decode_ranges(None) == ()
+
+
+def test_details_are_stored_once(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path = tmp_path / "vuln.db"
+    text = "The same description, repeated by two releases. " * 20
+    bookworm = Feed("debian-oval:Debian:12", "debian-oval", "test")
+    bullseye = Feed("debian-oval:Debian:11", "debian-oval", "test")
+    write(path, bookworm, replace(advisory("CVE-1", "zlib", ecosystem="Debian:12"), details=text))
+    write(path, bullseye, replace(advisory("CVE-1", "zlib", ecosystem="Debian:11"), details=text))
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT count(*) FROM texts").fetchone() == (1,)
+    raw.close()
+    with VulnDB.open(path) as db:
+        assert db.lookup("Debian:11", ["zlib"])["zlib"][0][0].details == text
+        assert db.lookup("Debian:12", ["zlib"])["zlib"][0][0].details == text
+    write(path, bookworm, replace(advisory("CVE-1", "zlib", ecosystem="Debian:12"), details="new"))
+    write(path, bullseye, advisory("CVE-1", "zlib", ecosystem="Debian:11"))
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT body FROM texts").fetchall() == [("new",)]  # no orphans
+    raw.close()

@@ -9,7 +9,8 @@ Layout (schema version `SCHEMA_VERSION`, kept in `PRAGMA user_version`):
   feeds, the `cursor` an incremental `db update` starts from (the newest time listed in
   `modified_id.csv` at the last update).
 - `advisories`: one row per (feed, id), the feed by its number in `sources`: aliases,
-  summary, details, dates, withdrawn, severity and references.
+  summary, details, dates, withdrawn, severity and references. Details are kept once in
+  `texts` (by SHA-1) and shared: Debian's releases repeat the same descriptions.
 - `affected`: one row per (advisory, ecosystem, package), indexed on (ecosystem, package):
   the ranges and versions, the GitHub upper bound and the source's rating.
 - Lists are stored packed (see `pack_strings`): quicker to read back than JSON, and smaller.
@@ -22,6 +23,7 @@ sees a half-written database and a failed write leaves the old one intact.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -65,7 +67,7 @@ CREATE TABLE advisories (
     source TEXT NOT NULL,
     aliases TEXT,
     summary TEXT,
-    details TEXT,
+    details INTEGER,  -- texts.id
     published TEXT,
     modified TEXT,
     withdrawn TEXT,
@@ -84,6 +86,7 @@ CREATE TABLE affected (
 );
 CREATE INDEX affected_package ON affected (ecosystem, package);
 CREATE INDEX affected_advisory ON affected (advisory);
+CREATE TABLE texts (id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, body TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
@@ -280,10 +283,11 @@ class VulnDB:
             chunk = wanted[start : start + LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             rows += self._query(
-                "SELECT a.pk, a.id, a.source, a.aliases, a.summary, a.details, a.published,"
+                "SELECT a.pk, a.id, a.source, a.aliases, a.summary, t.body, a.published,"
                 " a.modified, a.severity, a.refs, f.package, f.ranges, f.versions,"
                 " f.last_known_affected, f.rating"
                 " FROM affected f JOIN advisories a ON a.pk = f.advisory"
+                " LEFT JOIN texts t ON t.id = a.details"
                 f" WHERE f.ecosystem = ? AND f.package IN ({marks}) AND a.withdrawn IS NULL",
                 (ecosystem, *chunk),
             )
@@ -398,7 +402,7 @@ def _check_tables(db: sqlite3.Connection, path: Path) -> None:
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot read the vulnerability database {path}: {exc}") from exc
-    missing = {"sources", "advisories", "affected", "meta"} - names
+    missing = {"sources", "advisories", "affected", "texts", "meta"} - names
     if missing:
         raise DatabaseError(
             f"{path} is not a hullguard vulnerability database (no table {sorted(missing)[0]})"
@@ -437,6 +441,7 @@ class DatabaseWriter:
         self._written: dict[str, dict[str, int]] = {}  # feed -> id -> pk, this session
         self._emptied: set[str] = set()  # feeds emptied in this session: no old rows left
         self._feed_ids: dict[str, int] = {}  # feed name -> sources.id
+        self._texts: dict[bytes, int] = {}  # SHA-1 of a text -> texts.id
         self._newest: dict[str, str] = {}
         self.changed = False
 
@@ -594,7 +599,7 @@ class DatabaseWriter:
                     advisory.source,
                     pack_strings(advisory.aliases),
                     advisory.summary or None,
-                    advisory.details or None,
+                    self._text(advisory.details),
                     advisory.published,
                     advisory.modified,
                     advisory.withdrawn,
@@ -621,6 +626,25 @@ class DatabaseWriter:
         )
         if advisory.modified and advisory.modified > self._newest.get(feed, ""):
             self._newest[feed] = advisory.modified
+
+    def _text(self, body: str) -> int | None:
+        """The number of `body` in `texts`, stored on first use; None for no text."""
+        if not body:
+            return None
+        digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).digest()
+        number = self._texts.get(digest)
+        if number is None:
+            db = self._conn
+            row = db.execute("SELECT id FROM texts WHERE digest = ?", (digest,)).fetchone()
+            if row is None:
+                cursor = db.execute(
+                    "INSERT INTO texts (digest, body) VALUES (?, ?)", (digest, body)
+                )
+                number = int(cursor.lastrowid or 0)
+            else:
+                number = int(row[0])
+            self._texts[digest] = number
+        return number
 
     def _merge_affected(self, pk: int, entries: Iterable[Affected]) -> None:
         """Add entries to a record written earlier in this session: an entry for a package
@@ -692,6 +716,10 @@ class DatabaseWriter:
                     "UPDATE sources SET records = ?, newest_modified = ? WHERE name = ?",
                     (records, newest, name),
                 )
+            db.execute(  # texts no advisory uses any more
+                "DELETE FROM texts WHERE id NOT IN"
+                " (SELECT details FROM advisories WHERE details IS NOT NULL)"
+            )
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)",
                 (_iso(datetime.now(UTC)),),
