@@ -503,3 +503,26 @@ def test_hostile_inputs_give_messages(tmp_path: Path) -> None:
     assert f"{tmp_path / 'noise.zip'}: not a readable zip archive" in " ".join(messages)
     for _, expected in files.values():
         assert any(expected in m for m in messages), expected
+
+
+def test_package_from_purl_only(tmp_path: Path) -> None:
+    record = {
+        "id": "OSV-PURL-1",
+        "affected": [
+            {"package": {"purl": "pkg:golang/golang.org/x/net"}, "versions": ["v0.1.0"]},
+            {"package": {"purl": "pkg:maven/org.example/lib-core@1.0"}, "versions": ["1.0"]},
+            {"package": {"purl": "pkg:deb/debian/openssl"}, "versions": ["1"]},
+        ],
+    }
+    (tmp_path / "r.json").write_text(json.dumps(record))
+    summary, db = import_into(tmp_path, tmp_path / "r.json")
+    db.close()
+    [problem] = summary.problems  # a deb purl names no OSV ecosystem: the record is refused
+    assert problem.message == "affected[2].package has no `ecosystem` string"
+    record["affected"] = record["affected"][:2]
+    (tmp_path / "r.json").write_text(json.dumps(record))
+    summary, db = import_into(tmp_path, tmp_path / "r.json")
+    with db:
+        assert list(db.lookup("Go", ["golang.org/x/net"])) == ["golang.org/x/net"]
+        assert list(db.lookup("Maven", ["org.example:lib-core"])) == ["org.example:lib-core"]
+    assert summary.problems == [] and summary.records == {"osv:Go": 1}

@@ -6,7 +6,8 @@ Read as the OSV schema defines them (https://ossf.github.io/osv-schema/):
 - `severity[]` (`type` and `score`: a CVSS vector, or a word for types such as `Ubuntu`);
 - `references[].url`;
 - `affected[]`: `package.ecosystem` (kept as OSV spells it: `PyPI`, `Debian:12`,
-  `Alpine:v3.19`), `package.name` (stored through `normalise_name`), `ranges[]` of type
+  `Alpine:v3.19`), `package.name` (stored through `normalise_name`; taken from `package.purl`
+  when an entry gives only that), `ranges[]` of type
   `ECOSYSTEM`, `SEMVER` or `GIT` with their `events` (each an object with exactly one of
   `introduced`, `fixed`, `last_affected`, `limit`), and `versions[]`;
 - GitHub's `database_specific.last_known_affected_version_range` ("<= 2.3.1"), on the affected
@@ -255,6 +256,12 @@ def _affected_entries(document: Mapping[str, Any]) -> Iterator[Affected]:
             raise RecordError(f"{where}.package is {_kind(package)}, not a mapping")
         ecosystem = package.get("ecosystem")
         name = package.get("name")
+        purl = package.get("purl")
+        if (not isinstance(ecosystem, str) or not isinstance(name, str)) and isinstance(purl, str):
+            from_purl = _from_purl(purl)
+            if from_purl is not None:
+                ecosystem = ecosystem if isinstance(ecosystem, str) else from_purl[0]
+                name = name if isinstance(name, str) else from_purl[1]
         if not isinstance(ecosystem, str) or not ecosystem.strip():
             raise RecordError(f"{where}.package has no `ecosystem` string")
         if not isinstance(name, str) or not name.strip():
@@ -306,6 +313,41 @@ def _ranges(value: Any, where: str) -> Iterator[Range]:
                 raise RecordError(f"{here}.events[{number}].{event_kind} is not a version string")
             parsed.append(Event(event_kind, version_text))
         yield Range(kind, tuple(parsed))
+
+
+# purl types (https://github.com/package-url/purl-spec) and the OSV ecosystems they name
+_PURL_ECOSYSTEMS = {
+    "pypi": "PyPI",
+    "npm": "npm",
+    "golang": "Go",
+    "cargo": "crates.io",
+    "maven": "Maven",
+    "gem": "RubyGems",
+    "nuget": "NuGet",
+    "composer": "Packagist",
+    "hex": "Hex",
+    "pub": "Pub",
+}
+
+
+def _from_purl(purl: str) -> tuple[str, str] | None:
+    """(OSV ecosystem, package name) from `package.purl`, for an entry that gives only that:
+    Go and npm names keep their namespace (`golang.org/x/net`, `@scope/pkg`), Maven names are
+    `group:artifact`."""
+    from packageurl import PackageURL
+
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    ecosystem = _PURL_ECOSYSTEMS.get(parsed.type)
+    if ecosystem is None:
+        return None
+    namespace = parsed.namespace or ""
+    if not namespace:
+        return ecosystem, parsed.name
+    separator = ":" if ecosystem == "Maven" else "/"
+    return ecosystem, f"{namespace}{separator}{parsed.name}"
 
 
 def _last_known_affected(entry: Mapping[str, Any]) -> str | None:
