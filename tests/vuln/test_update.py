@@ -323,3 +323,27 @@ def test_which_ecosystems(tmp_path: Path) -> None:
         "PyPI",
         "crates.io",
     ]
+
+
+def test_many_changes_fall_back_to_the_archive(
+    server: OsvServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hullguard.vuln.update as update
+
+    db_path = tmp_path / "vuln.db"
+    update_database(db_path, ["Go"], server.url)
+    monkeypatch.setattr(update, "MAX_INCREMENTAL", 1)
+    server.files["Go/modified_id.csv"] = (
+        b"2099-01-02T00:00:00Z,GO-2020-0001\n2099-01-01T00:00:00Z,GO-2020-0003\n"
+    )
+    server.requests.clear()
+    result = update_database(db_path, ["Go"], server.url)
+    assert [(u.mode, u.records) for u in result.ecosystems] == [("full", 4291)]
+    assert server.requests == ["Go/modified_id.csv", "Go/all.zip"]
+    assert result.notes == ["Go: more than 1 records changed; downloading the whole archive"]
+
+
+def test_overall_time_limit(server: OsvServer, tmp_path: Path) -> None:
+    with pytest.raises(UpdateError, match=r"/PyPI/all.zip: the update ran past its time limit"):
+        update_database(tmp_path / "vuln.db", ["PyPI"], server.url, deadline_seconds=0)
+    assert list(tmp_path.iterdir()) == []
