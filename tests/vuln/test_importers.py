@@ -158,6 +158,13 @@ def test_debian_records(shared_vuln_db: Path) -> None:
         assert tar.source == "debian-oval"
         assert tar_affected.ranges == (eco(("introduced", "0")),)  # not fixed yet: open end
         assert tar.summary == "CVE-2005-2541 tar"
+        for cve, package in (("CVE-2011-3374", "apt"), ("CVE-2022-0563", "util-linux")):
+            assert one(db, "Debian:12", package, cve)[1].ranges == (eco(("introduced", "0")),)
+        # not affected in Debian's tracker: no definition, so nothing stored
+        assert "CVE-2021-44228" in ids(db.lookup("Debian:12", ["apache-log4j2"]), "apache-log4j2")
+        assert "CVE-2021-44228" not in ids(
+            db.lookup("Debian:12", ["apache-log4j1.2"]), "apache-log4j1.2"
+        )
         assert tar.details.startswith("Tar 1.15.1 does not properly warn")
         _, glibc = one(db, "Debian:12", "glibc", "CVE-1999-0199")
         assert glibc.ranges == (eco(("introduced", "0"), ("fixed", "2.2-1")),)  # 0: dropped
