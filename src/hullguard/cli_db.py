@@ -96,8 +96,14 @@ def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: s
 
     target = _resolve(db_path, _policy(config_path))
     try:
-        with DatabaseWriter(target) as writer:
-            summary = import_paths(writer, paths)
+        with DatabaseWriter(target) as writer, progress.progress("Importing") as bar:
+
+            def reading(file: Path) -> None:
+                bar.update(description=f"Importing {file.name}")
+                bar.advance()
+
+            summary = import_paths(writer, paths, on_file=reading)
+            bar.update(description=f"Writing {target.name}")
             status = writer.commit() if summary.records else None
     except DatabaseError as exc:
         _fail(str(exc))

@@ -110,8 +110,14 @@ def walk(path: Path) -> Iterator[Path]:
                 yield candidate
 
 
-def read_batches(path: Path, report: Reporter, summary: ImportSummary) -> Iterator[Batch]:
-    """Every batch in `path` (a file or a folder); problems go to `report`."""
+def read_batches(
+    path: Path,
+    report: Reporter,
+    summary: ImportSummary,
+    on_file: Callable[[Path], None] | None = None,
+) -> Iterator[Batch]:
+    """Every batch in `path` (a file or a folder); problems go to `report`, and `on_file`
+    hears of each file as it is read (a progress bar)."""
     from hullguard.vuln.importers import alpine, debian_oval, osv
 
     if not path.exists():
@@ -134,14 +140,24 @@ def read_batches(path: Path, report: Reporter, summary: ImportSummary) -> Iterat
         summary.files += 1
         if kind == "osv":
             osv_files.append(file)
-        elif kind == "osv-zip":
+            continue
+        if on_file is not None:
+            on_file(file)
+        if kind == "osv-zip":
             yield from osv.read_zip(file, report)
         elif kind == "alpine-secdb":
             yield from alpine.read_secdb(file, report, summary)
         else:
             yield from debian_oval.read_oval(file, report, summary)
     if osv_files:
-        yield from osv.read_files(osv_files, report)
+        yield from osv.read_files(_announced(osv_files, on_file), report)
+
+
+def _announced(files: list[Path], on_file: Callable[[Path], None] | None) -> Iterator[Path]:
+    for file in files:
+        if on_file is not None:
+            on_file(file)
+        yield file
 
 
 def import_paths(
@@ -149,6 +165,7 @@ def import_paths(
     paths: Iterable[Path],
     *,
     on_problem: Reporter | None = None,
+    on_file: Callable[[Path], None] | None = None,
 ) -> ImportSummary:
     """Import every path into the open `writer`; the caller commits."""
     summary = ImportSummary()
@@ -160,7 +177,7 @@ def import_paths(
 
     for path in paths:
         try:
-            for batch in read_batches(Path(path), report, summary):
+            for batch in read_batches(Path(path), report, summary, on_file):
                 write_batch(writer, batch, summary)
         except UnreadablePath as exc:
             summary.unreadable.append(Problem(str(path), str(exc).removeprefix(f"{path}: ")))
