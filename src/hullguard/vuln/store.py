@@ -478,7 +478,7 @@ class DatabaseWriter:
             db = sqlite3.connect(self._tmp, isolation_level=None)
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
-            db.execute("PRAGMA cache_size = -65536")
+            db.execute("PRAGMA cache_size = -16384")
             self._db = db
             self._migrate()
             db.execute("BEGIN")

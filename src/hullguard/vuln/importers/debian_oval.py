@@ -100,7 +100,7 @@ def _read_definition(element: ET.Element) -> _Definition:
     return definition
 
 
-@dataclass
+@dataclass(slots=True)
 class _Definition:
     oval_id: str
     title: str = ""
