@@ -413,6 +413,10 @@ class _Fetcher:
 
 
 def _content_length(response: requests.Response) -> int | None:
+    """The body's length as sent; None when unknown or when it was compressed on the way
+    (requests hands over the decoded bytes)."""
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None
     value = response.headers.get("Content-Length")
     if value and value.isdigit():
         return int(value)
