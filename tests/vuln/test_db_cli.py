@@ -188,3 +188,22 @@ def test_db_commands_keep_startup_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_interrupted_update_says_so(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hullguard.vuln.update as update
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(update, "update_database", interrupted)
+    db = tmp_path / "vuln.db"
+    argv = ["db", "update", "--db", str(db), "--config", str(config), "--ecosystem", "Go"]
+    code, out, err = run(capsys, *argv)
+    assert code == 130 and out == ""
+    assert err.strip() == f"hullguard: interrupted; the database at {db} was left as it was"
