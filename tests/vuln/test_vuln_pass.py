@@ -232,3 +232,17 @@ def test_a_range_with_an_invalid_version_is_skipped_and_counted(tmp_path: Path) 
     (error,) = result.errors
     assert error.path == str(path)
     assert error.message.startswith("1 advisory entry of the database had a range skipped")
+
+
+def test_severity_option_filters_vulnerability_findings_only(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "requirements.txt").write_text("beta==1.0\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM python:latest\nUSER root\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    main(["scan", ".", "--db", str(db), "--format", "json", "--severity", "critical"])
+    report = json.loads(capsys.readouterr().out)
+    rules = {f["rule_id"] for f in report["findings"]}
+    assert "HG631" not in rules  # beta's PYSEC-3 is low
+    others = [f for f in report["findings"] if f["location"]["path"] == "Dockerfile"]
+    assert others and any(f["severity"] != "critical" for f in others)
