@@ -220,8 +220,8 @@ def _candidates(request: ScanRequest, run: _Run) -> Iterator[Candidate]:
             if kind is None:
                 run.targets.append(
                     Target("unknown", display, TargetStatus.SKIPPED,
-                           "not a Dockerfile, compose file, Kubernetes manifest, CI file or "
-                           "script by its name")
+                           "not a Dockerfile, compose file, Kubernetes manifest, CI file, "
+                           "script or lock file by its name")
                 )  # fmt: skip
                 continue
             yield Candidate(path, display, kind)
