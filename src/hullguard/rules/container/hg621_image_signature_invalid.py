@@ -29,9 +29,9 @@ def image_signature_invalid(spec: ContainerSpec, ctx: Context) -> Iterator[Findi
     image, pinned by digest, has no signature that verifies: none at all, one by another key,
     one over another digest, a tampered payload, a keyless signature from another identity
     or OIDC issuer, a certificate from an unknown CA or expired when it was logged, a bad log
-    timestamp (SET), an image the registry does not have, or a malformed digest. Signatures are looked for where cosign keeps them
-    (the `sha256-<hex>.sig` tag, Sigstore bundles among the referrers); the message gives the
-    reasons.
+    timestamp (SET), an image the registry does not have, or a malformed digest. Signatures
+    are looked for where cosign keeps them (the `sha256-<hex>.sig` tag, Sigstore bundles
+    among the referrers); the message gives the reasons.
 
     ## Why is this bad?
     A signature is how whoever builds an image vouches for it. An image without one that
