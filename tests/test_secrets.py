@@ -170,6 +170,10 @@ def test_high_entropy_values_of_secret_names() -> None:
         ("value of `api.key`", "Q8z1xY7wV2uT5sR4")
     ]
     assert kinds('password: "Zq8-Lm3xWv7"') == [("value of `password`", "Zq8-Lm3xWv7")]
+    # a quoted dotted value is a literal, not a reference
+    assert kinds('secret_key = "Qx8.vT2zL9.wK4mN7p"') == [
+        ("value of `secret_key`", "Qx8.vT2zL9.wK4mN7p")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -182,6 +186,10 @@ def test_high_entropy_values_of_secret_names() -> None:
         "password_min_length=12345678",
         "secret=changeme",
         "token=xxxxxxxxxxxxxxxx",
+        # code in a package's documentation: a call's result, a reference to another value
+        '>>> token = f.encrypt(b"A really secret message. Not for prying eyes.")',
+        'tokens = md.parse("# some markdown text")',
+        "api_key = settings.HULLGUARD_API_KEY",
     ],
 )
 def test_assignments_that_hold_no_secret(text: str) -> None:

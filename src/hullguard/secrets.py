@@ -203,6 +203,8 @@ _ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_])(?:-D)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[\"']?[ \t]*[:=][ \t]*[\"']?"
     r"(?P<value>[^\s\"'&;|,<>()\[\]{}]+)"
 )
+# An unquoted dotted name (`f.encrypt`, `settings.SECRET_KEY`): code that refers to a value.
+_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 def find_secrets(text: str) -> list[SecretMatch]:
@@ -242,8 +244,12 @@ def find_secrets(text: str) -> list[SecretMatch]:
         name, value = m.group("name"), m.group("value")
         if "://" in value or not is_secret_name(name):
             continue
+        start, end = m.span("value")
+        if text.startswith("(", end):
+            continue  # `token = f.encrypt(...)`: a call's result, not a literal
+        if _REFERENCE.fullmatch(value) and text[start - 1 : start] not in ("'", '"'):
+            continue
         if _looks_random(value, GENERIC_MIN_LENGTH, GENERIC_MIN_ENTROPY):
-            start, end = m.span("value")
             add(SecretMatch(f"value of `{name}`", value, start, end, False, name=name))
     return sorted(found, key=lambda s: s.start)
 
