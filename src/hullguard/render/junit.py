@@ -35,6 +35,7 @@ from hullguard.registry import (
     IMAGE,
     IMAGE_FILES,
     PIPELINE,
+    VULNERABILITIES,
     WORKLOAD,
     Rule,
     all_rules,
@@ -49,8 +50,9 @@ MODELS: dict[str, frozenset[str]] = {
     "script": frozenset({CONTAINER}),
     "ci": frozenset({CONTAINER, PIPELINE}),
     "container": frozenset({CONTAINER}),
-    "host": frozenset({HOST}),
-    "image": frozenset({IMAGE, IMAGE_FILES}),
+    "host": frozenset({HOST, VULNERABILITIES}),
+    "image": frozenset({IMAGE, IMAGE_FILES, VULNERABILITIES}),
+    "lockfile": frozenset({VULNERABILITIES}),
 }
 
 RUN_SUITE = "hullguard"
