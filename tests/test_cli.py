@@ -175,3 +175,25 @@ def test_sarif_of_the_example_project_is_valid(tmp_path) -> None:  # type: ignor
     assert all(r["partialFingerprints"]["hullguard/v1"] for r in results)
     rules = data["runs"][0]["tool"]["driver"]["rules"]
     assert all(float(r["properties"]["security-severity"]) > 0 for r in rules)
+
+
+def test_host_without_the_daemon(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`--no-daemon` audits the root's files only; the daemon is a skipped target, so a node
+    without the socket is neither unreadable (exit 2) nor silently incomplete."""
+    root = tmp_path / "root"
+    (root / "etc" / "docker").mkdir(parents=True)
+    (root / "etc" / "docker" / "daemon.json").write_text('{"icc": true}\n', encoding="utf-8")
+    code = main(["host", "--no-daemon", "--root", str(root), "--format", "json",
+                 "--fail-on", "never", "--docker-host", "unix:///nonexistent.sock"])  # fmt: skip
+    assert code == 2
+    assert "contradict" in capsys.readouterr().err
+    code = main(["host", "--no-daemon", "--root", str(root), "--format", "json",
+                 "--fail-on", "never"])  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    daemon = [t for t in data["targets"] if t["kind"] == "daemon"]
+    assert daemon == [
+        {"kind": "daemon", "path": "daemon", "status": "skipped", "note": "not audited: --no-daemon"}
+    ]
+    assert not [e for e in data["errors"] if "daemon" in e["message"].lower()]
+    assert "HG508" in {f["rule_id"] for f in data["findings"]}  # icc from daemon.json on disk

@@ -363,6 +363,12 @@ def scan(
     help="The root filesystem whose files are audited (a mounted disk image, a /host mount).",
 )
 @click.option("--running-only", is_flag=True, help="Audit running containers only.")
+@click.option(
+    "--no-daemon",
+    is_flag=True,
+    help="Audit the host's files and packages only: do not ask the Docker daemon (for nodes "
+    "whose socket is not mounted); the daemon is reported as skipped, not unreadable.",
+)
 @_report_options
 @_signature_options
 @_vulnerability_options
@@ -370,6 +376,7 @@ def host(
     docker_host: str | None,
     root: str,
     running_only: bool,
+    no_daemon: bool,
     fmt: str,
     output: str | None,
     fail_on: str | None,
@@ -411,7 +418,10 @@ def host(
         running_only=running_only,
         config=config,
         baseline=_baseline(baseline),
+        daemon=not no_daemon,
     )
+    if no_daemon and docker_host:
+        raise click.UsageError("--no-daemon and --docker-host contradict each other")
     try:
         report = _with_origin(audit_host(request), "host", root)
     except NoSuchRoot as exc:

@@ -18,9 +18,9 @@ from typing import Any
 from hullguard.config import Config
 from hullguard.engine import Unit, judge, select_rules
 from hullguard.hostaudit import HostAudit
-from hullguard.model import ErrorEntry, Location, Report, Target
+from hullguard.model import ErrorEntry, Location, Report, Target, TargetStatus
 from hullguard.registry import CONTAINER, HOST
-from hullguard.sources.daemon import TLSSettings, read_daemon
+from hullguard.sources.daemon import DAEMON, DaemonResult, TLSSettings, read_daemon
 from hullguard.vuln.packages import host_inventory
 from hullguard.vuln.scan import PENDING, Subject, host_package_set, wanted_subjects
 
@@ -40,6 +40,16 @@ class HostRequest:
     baseline: frozenset[str] = frozenset()
     tls: TLSSettings | None = None
     timeout: float = 10
+    daemon: bool = True  # False: `--no-daemon`, the host's files and packages only
+
+
+# `--no-daemon`: the engine is not asked; said as a skipped target, so nothing is silently left out.
+_NOT_ASKED = DaemonResult(
+    state=None,
+    containers=(),
+    targets=(Target(DAEMON, "daemon", TargetStatus.SKIPPED, "not audited: --no-daemon"),),
+    errors=(),
+)
 
 
 def audit_host(request: HostRequest) -> Report:
@@ -53,11 +63,15 @@ def audit_host(request: HostRequest) -> Report:
         raise NoSuchRoot(f"--root {root}: no such directory")
     with ThreadPoolExecutor(max_workers=1) as pool:
         files_future = pool.submit(read_host_files, root)
-        daemon = read_daemon(
-            request.docker_host,
-            running_only=request.running_only,
-            tls=request.tls,
-            timeout=request.timeout,
+        daemon = (
+            read_daemon(
+                request.docker_host,
+                running_only=request.running_only,
+                tls=request.tls,
+                timeout=request.timeout,
+            )
+            if request.daemon
+            else _NOT_ASKED
         )
         files = files_future.result()
     packages = read_host_packages(root, daemon.state)
