@@ -216,15 +216,10 @@ class Target:
     @classmethod
     def from_dict(cls, data: object, where: str = "target") -> Target:
         doc = _object(data, where)
-        status = _optional(doc, "status", str, where) or TargetStatus.OK.value
-        try:
-            parsed = TargetStatus(status)
-        except ValueError:
-            raise ValueError(f"{where}.status: unknown status {status!r}") from None
         return cls(
             kind=_required(doc, "kind", str, where),
             path=_required(doc, "path", str, where),
-            status=parsed,
+            status=_member(doc, "status", TargetStatus, TargetStatus.OK, where),
             note=_optional(doc, "note", str, where),
         )
 
@@ -264,17 +259,12 @@ class ErrorEntry:
     @classmethod
     def from_dict(cls, data: object, where: str = "error") -> ErrorEntry:
         doc = _object(data, where)
-        kind = _optional(doc, "kind", str, where) or ErrorKind.PARSE.value
-        try:
-            parsed = ErrorKind(kind)
-        except ValueError:
-            raise ValueError(f"{where}.kind: unknown error kind {kind!r}") from None
         return cls(
             path=_optional(doc, "path", str, where),
             message=_required(doc, "message", str, where),
             line=_optional(doc, "line", int, where),
             column=_optional(doc, "column", int, where),
-            kind=parsed,
+            kind=_member(doc, "kind", ErrorKind, ErrorKind.PARSE, where),
             rule_id=_optional(doc, "rule_id", str, where),
         )
 
@@ -408,3 +398,17 @@ def _strings(doc: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{where}.{key}: expected a list of strings")
     return tuple(value)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _member(doc: Mapping[str, Any], key: str, kind: type[E], default: E, where: str) -> E:
+    """An enum member named by its value at `key`; `default` when the key is absent."""
+    value = _optional(doc, key, str, where)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{where}.{key}: unknown {key} {value!r}") from None

@@ -270,6 +270,11 @@ class RootFS:
     def read(self, host_path: str, limit: int = MAX_FILE_SIZE) -> str | None:
         """The text of a regular file of at most `limit` bytes, or None when it is absent or
         larger; errors become entries."""
+        data = self.read_bytes(host_path, limit)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def read_bytes(self, host_path: str, limit: int = MAX_FILE_SIZE) -> bytes | None:
+        """The bytes of a regular file of at most `limit` bytes, as `read`."""
         real = self.resolve(host_path)
         if real is None:
             return None
@@ -284,13 +289,12 @@ class RootFS:
                 return None
             fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             with os.fdopen(fd, "rb") as handle:
-                data = handle.read(limit + 1)
+                return handle.read(limit + 1)
         except OSError as exc:
             self.errors.append(
                 ErrorEntry(host_path, f"cannot read: {exc.strerror}", kind=ErrorKind.READ)
             )
             return None
-        return data.decode("utf-8", errors="replace")
 
     def listdir(self, host_dir: str) -> list[str]:
         real = self.resolve(host_dir)

@@ -14,9 +14,7 @@ named and versioned as the vulnerability data keys them, in OSV's ecosystems.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from hullguard.image.model import ImageContents
 from hullguard.image.packages import Ecosystem, Inventory, OperatingSystem, Package
-from hullguard.model import ErrorEntry, ErrorKind, Location
+from hullguard.model import ErrorEntry, Location
 from hullguard.vuln.model import PackageRef, normalise_name
 
 if TYPE_CHECKING:
-    from hullguard.sources.host import RootFS
+    pass
 
 # Debian releases by codename, for testing and unstable, whose os-release has no VERSION_ID.
 DEBIAN_CODENAMES = {
@@ -188,7 +186,7 @@ def host_inventory(root: Path) -> tuple[Inventory, list[ErrorEntry]]:
     files: dict[str, ImageFile] = {}
     errors: list[ErrorEntry] = []
     for path in paths:
-        data = _read_bytes(fs, path, errors)
+        data = fs.read_bytes(path, MAX_DATABASE_BYTES)
         if data is not None:
             files[path] = ImageFile(path, FileType.REGULAR, 0o644, 0, 0, len(data), 0, content=data)
     contents = ImageContents(
@@ -205,29 +203,3 @@ def host_inventory(root: Path) -> tuple[Inventory, list[ErrorEntry]]:
             shown = shown[len(prefix) :]
         errors.append(replace(problem, path=shown))
     return found, errors
-
-
-def _read_bytes(fs: RootFS, path: str, errors: list[ErrorEntry]) -> bytes | None:
-    real = fs.resolve(path)
-    if real is None:
-        return None
-    try:
-        info = real.lstat()
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        if info.st_size > MAX_DATABASE_BYTES:
-            errors.append(
-                ErrorEntry(
-                    path,
-                    f"not read: {info.st_size:,} bytes, over the "
-                    f"{MAX_DATABASE_BYTES:,}-byte bound for package databases",
-                    kind=ErrorKind.READ,
-                )
-            )
-            return None
-        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read(MAX_DATABASE_BYTES + 1)
-    except OSError as exc:
-        errors.append(ErrorEntry(path, f"cannot read: {exc.strerror}", kind=ErrorKind.READ))
-        return None
