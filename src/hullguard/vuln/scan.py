@@ -194,22 +194,14 @@ def match_pending(
     try:
         db = VulnDB.open(db_path)
     except DatabaseMissing:
-        _drop(pending)
-        result.errors.append(
-            ErrorEntry(
-                str(db_path),
-                f"vulnerabilities not checked: no database at {db_path}; run "
-                "`hullguard db update` or `hullguard db import`",
-                kind=ErrorKind.READ,
-            )
+        return _not_checked(
+            result,
+            pending,
+            db_path,
+            f"no database at {db_path}; run `hullguard db update` or `hullguard db import`",
         )
-        return result
     except DatabaseError as exc:
-        _drop(pending)
-        result.errors.append(
-            ErrorEntry(str(db_path), f"vulnerabilities not checked: {exc}", kind=ErrorKind.READ)
-        )
-        return result
+        return _not_checked(result, pending, db_path, str(exc))
     with db:
         try:
             _check_age(db, policy, result)
@@ -236,11 +228,7 @@ def match_pending(
                 unit.models[index] = (VULNERABILITIES, matched)
             _drop(pending)  # the sets whose matching failed
         except DatabaseError as exc:
-            _drop(pending)
-            result.errors.append(
-                ErrorEntry(str(db_path), f"vulnerabilities not checked: {exc}", kind=ErrorKind.READ)
-            )
-            return result
+            return _not_checked(result, pending, db_path, str(exc))
     if skipped:
         result.errors.append(
             ErrorEntry(
@@ -255,6 +243,17 @@ def match_pending(
 
 def _empty(package_set: PackageSet) -> VulnerablePackages:
     return VulnerablePackages(package_set.subject, package_set.name, ())
+
+
+def _not_checked(
+    result: PassResult, pending: list[tuple[_Unit, int, PackageSet]], db_path: Path, why: str
+) -> PassResult:
+    """Leave every pending package set unmatched, say why once, and end the pass."""
+    _drop(pending)
+    result.errors.append(
+        ErrorEntry(str(db_path), f"vulnerabilities not checked: {why}", kind=ErrorKind.READ)
+    )
+    return result
 
 
 def _drop(pending: list[tuple[_Unit, int, PackageSet]]) -> None:
