@@ -157,12 +157,17 @@ _REPORT_OPTIONS = (
 )
 
 
+def _apply(options: Sequence[Callable[[_F], _F]], command: _F) -> _F:
+    """Decorate `command` with `options`, the first listed shown first in --help."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _report_options(command: _F) -> _F:
     """The options every command that makes a report takes: format, output, threshold, rule
     selection, configuration and baseline."""
-    for option in reversed(_REPORT_OPTIONS):
-        command = option(command)
-    return command
+    return _apply(_REPORT_OPTIONS, command)
 
 
 _SIGNATURE_OPTIONS = (
@@ -199,9 +204,7 @@ _SIGNATURE_OPTIONS = (
 
 def _signature_options(command: _F) -> _F:
     """The signature policy's options, for the commands that judge containers."""
-    for option in reversed(_SIGNATURE_OPTIONS):
-        command = option(command)
-    return command
+    return _apply(_SIGNATURE_OPTIONS, command)
 
 
 _VULNERABILITY_OPTIONS = (
@@ -237,9 +240,7 @@ _VULNERABILITY_OPTIONS = (
 
 def _vulnerability_options(command: _F) -> _F:
     """The vulnerability matcher's options, for the commands that match packages."""
-    for option in reversed(_VULNERABILITY_OPTIONS):
-        command = option(command)
-    return command
+    return _apply(_VULNERABILITY_OPTIONS, command)
 
 
 def _image_report_options(command: _F) -> _F:
@@ -249,9 +250,7 @@ def _image_report_options(command: _F) -> _F:
         help="Report format, or an SBOM of the image's packages: cyclonedx (CycloneDX 1.6 "
         "JSON) or spdx-json (SPDX 2.3 JSON).",
     )
-    for option in reversed((image_format, *_REPORT_OPTIONS[1:])):
-        command = option(command)
-    return command
+    return _apply((image_format, *_REPORT_OPTIONS[1:]), command)
 
 
 @cli.command()
