@@ -20,7 +20,7 @@ from hullguard import __version__, progress
 from hullguard.completion import SHELLS, complete_rule, complete_rule_list
 
 if TYPE_CHECKING:
-    from hullguard.config import Config
+    from hullguard.config import Config, SignaturePolicy
     from hullguard.image.registry import RegistryOptions
     from hullguard.model import Report
     from hullguard.registry import Rule
@@ -199,6 +199,27 @@ _SIGNATURE_OPTIONS = (
         help="A registry asked over plain HTTP while verifying signatures; loopback only. "
         "Repeatable (adds to `[signatures] insecure-registries`).",
     ),
+    click.option(
+        "--trusted-root",
+        type=click.Path(dir_okay=False),
+        help="Sigstore's trusted root JSON: verify keyless signatures offline (as `[signatures] "
+        "trusted-root`); needs --certificate-identity[-regexp] and --certificate-oidc-issuer.",
+    ),
+    click.option(
+        "--certificate-identity",
+        metavar="ID",
+        help="The email or URI keyless signers must have (replaces the configured identity).",
+    ),
+    click.option(
+        "--certificate-identity-regexp",
+        metavar="REGEX",
+        help="A pattern the keyless signer's email or URI must match (searched, as cosign does).",
+    ),
+    click.option(
+        "--certificate-oidc-issuer",
+        metavar="URL",
+        help="The OIDC issuer that must have vouched for keyless signers.",
+    ),
 )
 
 
@@ -294,6 +315,10 @@ def scan(
     key_path: str | None,
     trusted_registries: tuple[str, ...],
     insecure_registries: tuple[str, ...],
+    trusted_root: str | None,
+    certificate_identity: str | None,
+    certificate_identity_regexp: str | None,
+    certificate_oidc_issuer: str | None,
     db_path: str | None,
     ignore_unfixed: bool | None,
     vuln_severities: tuple[str, ...],
@@ -327,6 +352,12 @@ def scan(
         ignore=ignore,
         more=scan_overrides,
         signatures=(require_signed, key_path, trusted_registries, insecure_registries),
+        keyless=(
+            trusted_root,
+            certificate_identity,
+            certificate_identity_regexp,
+            certificate_oidc_issuer,
+        ),
     )
     config = _with_vulnerability_options(
         config, db_path, ignore_unfixed, vuln_severities, ignore_file
@@ -389,6 +420,10 @@ def host(
     key_path: str | None,
     trusted_registries: tuple[str, ...],
     insecure_registries: tuple[str, ...],
+    trusted_root: str | None,
+    certificate_identity: str | None,
+    certificate_identity_regexp: str | None,
+    certificate_oidc_issuer: str | None,
     db_path: str | None,
     ignore_unfixed: bool | None,
     vuln_severities: tuple[str, ...],
@@ -407,6 +442,12 @@ def host(
         select=select,
         ignore=ignore,
         signatures=(require_signed, key_path, trusted_registries, insecure_registries),
+        keyless=(
+            trusted_root,
+            certificate_identity,
+            certificate_identity_regexp,
+            certificate_oidc_issuer,
+        ),
     )
     config = _with_vulnerability_options(
         config, db_path, ignore_unfixed, vuln_severities, ignore_file
@@ -855,6 +896,7 @@ def _run_config(
     ignore: Sequence[str],
     more: Callable[[Config], dict[str, Any]] | None = None,
     signatures: tuple[bool | None, str | None, Sequence[str], Sequence[str]] = (None, None, (), ()),
+    keyless: _KeylessOptions = (None, None, None, None),
 ) -> Config:
     """The configuration file (given, or the nearest one above `search_from`) with the common
     command-line options applied; `more` adds a command's own. Bad values are usage errors."""
@@ -875,7 +917,7 @@ def _run_config(
             overrides["ignore"] = config.ignore + _split(ignore)
         if more is not None:
             overrides.update(more(config))
-        config = _with_signature_options(replace(config, **overrides), *signatures)
+        config = _with_signature_options(replace(config, **overrides), *signatures, keyless)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     unknown = unknown_rule_tokens(config.select + config.ignore + tuple(config.severity))
@@ -884,16 +926,47 @@ def _run_config(
     return config
 
 
+# --trusted-root, --certificate-identity, --certificate-identity-regexp, --certificate-oidc-issuer
+_KeylessOptions = tuple[str | None, str | None, str | None, str | None]
+
+
+def _with_keyless_options(policy: SignaturePolicy, keyless: _KeylessOptions) -> SignaturePolicy:
+    """The keyless options over `[signatures]`: each given one replaces the configured value (an
+    identity or its pattern replaces both), and the result must hold together as the
+    configuration must (`keyless_problem`), else a usage error."""
+    from hullguard.config import keyless_problem
+
+    root, identity, regexp, issuer = keyless
+    if root is not None:
+        policy = replace(policy, trusted_root=root)
+    if identity is not None or regexp is not None:
+        policy = replace(policy, certificate_identity=identity, certificate_identity_regexp=regexp)
+    if issuer is not None:
+        policy = replace(policy, certificate_oidc_issuer=issuer)
+    if any(value is not None for value in keyless):
+        problem = keyless_problem(
+            policy.trusted_root,
+            policy.certificate_identity,
+            policy.certificate_identity_regexp,
+            policy.certificate_oidc_issuer,
+        )
+        if problem:
+            raise click.UsageError(f"signatures: {problem}")
+    return policy
+
+
 def _with_signature_options(
     config: Config,
     require: bool | None,
     key_path: str | None,
     trusted: Sequence[str],
     insecure: Sequence[str] = (),
+    keyless: _KeylessOptions = (None, None, None, None),
 ) -> Config:
-    """`--require-signed`, `--key`, `--trusted-registries` and `--insecure-registry` over the
-    configuration; a key that cannot be read or is not a public key, a trusted root that
-    cannot be used and a plain-HTTP registry off loopback are usage errors."""
+    """`--require-signed`, `--key`, the keyless options, `--trusted-registries` and
+    `--insecure-registry` over the configuration; a key that cannot be read or is not a public
+    key, keyless options that do not hold together, a trusted root that cannot be used and a
+    plain-HTTP registry off loopback are usage errors."""
     from hullguard.config import TRUSTED_REGISTRY_RULES
     from hullguard.signing.keys import KeyProblem, load_public_key
     from hullguard.signing.policy import keyless_policy
@@ -904,6 +977,7 @@ def _with_signature_options(
         policy = replace(policy, require=require)
     if key_path is not None:
         policy = replace(policy, key=key_path)
+    policy = _with_keyless_options(policy, keyless)
     if insecure:
         added = sorted(_registry_options(tuple(insecure)).insecure_registries)
         merged = tuple(dict.fromkeys((*policy.insecure_registries, *added)))

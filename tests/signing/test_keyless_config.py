@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hullguard.cli import cli
+from hullguard.cli import _run_config, cli
 from hullguard.config import Config, ConfigError, SignaturePolicy, config_from_mapping
 from hullguard.engine import Unit, judge
 from hullguard.model import Located, Location
@@ -130,3 +130,117 @@ def test_the_commands_check_keyless_options(tmp_path: Path) -> None:
     )
     assert off_loopback.exit_code == 2
     assert "allowed only to registries on loopback" in off_loopback.output
+
+
+def _root(tmp_path: Path) -> str:
+    root = tmp_path / "root.json"
+    root.write_text(json.dumps(LocalSigstore().trusted_root()))
+    return str(root)
+
+
+@pytest.mark.parametrize("command", ["scan", "host"])
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        (["--certificate-identity", IDENTITY], "needs the OIDC issuer"),
+        (
+            ["--certificate-oidc-issuer", ISSUER],
+            "needs one of certificate-identity and certificate-identity-regexp",
+        ),
+        (
+            [
+                "--certificate-oidc-issuer",
+                ISSUER,
+                "--certificate-identity",
+                IDENTITY,
+                "--certificate-identity-regexp",
+                ".*",
+            ],
+            "needs one of certificate-identity and certificate-identity-regexp",
+        ),
+        (
+            ["--certificate-oidc-issuer", ISSUER, "--certificate-identity-regexp", "(x"],
+            "certificate-identity-regexp `(x` is not a regular expression",
+        ),
+    ],
+)
+def test_scan_and_host_refuse_keyless_options_that_do_not_hold_together(
+    tmp_path: Path, command: str, options: list[str], reason: str
+) -> None:
+    target = ["scan", str(tmp_path)] if command == "scan" else ["host", "--no-daemon"]
+    result = CliRunner().invoke(
+        cli, [*target, "--require-signed", "--trusted-root", _root(tmp_path), *options]
+    )
+    assert result.exit_code == 2, result.output
+    assert "signatures: " in result.output
+    assert reason in result.output
+
+
+@pytest.mark.parametrize("command", ["scan", "host"])
+def test_an_identity_without_a_trusted_root_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    target = ["scan", str(tmp_path)] if command == "scan" else ["host", "--no-daemon"]
+    result = CliRunner().invoke(
+        cli, [*target, "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER]
+    )
+    assert result.exit_code == 2, result.output
+    assert "a certificate identity or OIDC issuer needs a trusted root" in result.output
+
+
+def test_a_trusted_root_given_on_the_command_line_is_read(tmp_path: Path) -> None:
+    keyless = ["--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER]
+    missing = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            str(tmp_path),
+            "--require-signed",
+            "--trusted-root",
+            str(tmp_path / "absent.json"),
+            *keyless,
+        ],
+    )
+    assert missing.exit_code == 2, missing.output
+    assert "absent.json" in missing.output
+    assert "No such file" in missing.output
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    unusable = CliRunner().invoke(
+        cli, ["host", "--no-daemon", "--require-signed", "--trusted-root", str(bad), *keyless]
+    )
+    assert unusable.exit_code == 2, unusable.output
+    assert "not a Sigstore trusted root" in unusable.output
+
+
+def test_command_line_keyless_options_replace_the_configured_ones(tmp_path: Path) -> None:
+    (tmp_path / ".hullguard.toml").write_text(
+        '[signatures]\ntrusted-root = "root.json"\n'
+        'certificate-identity-regexp = "^nobody@"\n'
+        f'certificate-oidc-issuer = "{ISSUER}"\n'
+    )
+    _root(tmp_path)
+    config = _run_config(
+        str(tmp_path / ".hullguard.toml"),
+        tmp_path,
+        fail_on=None,
+        profile=None,
+        select=(),
+        ignore=(),
+        signatures=(True, None, (), ()),
+        keyless=(None, IDENTITY, None, "https://other.example.test"),
+    )
+    assert config.signatures == SignaturePolicy(
+        require=True,
+        trusted_root=str(tmp_path / "root.json"),
+        certificate_identity=IDENTITY,
+        certificate_oidc_issuer="https://other.example.test",
+    )
+    unchanged = _run_config(
+        str(tmp_path / ".hullguard.toml"),
+        tmp_path,
+        fail_on=None,
+        profile=None,
+        select=(),
+        ignore=(),
+    )
+    assert unchanged.signatures.certificate_identity_regexp == "^nobody@"
+    assert unchanged.signatures.certificate_identity is None
