@@ -3,6 +3,7 @@ round-tripped through JSON, merged with duplicates, several hosts and broken fil
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from pathlib import Path
@@ -150,15 +151,56 @@ def test_a_finding_with_a_bad_severity_is_refused(tree: Any, tmp_path: Path) -> 
 def test_overlapping_reports_are_deduplicated(tree: Any, tmp_path: Path) -> None:
     scan = _scan_report(tree, tmp_path)
     image = _image_report(tmp_path)
+    scan_copy, image_copy = tmp_path / "scan-copy.json", tmp_path / "image-copy.json"
+    scan_copy.write_bytes(scan.read_bytes())
+    image_copy.write_bytes(image.read_bytes())
     once = merge_files([scan, image])
-    twice = merge_files([scan, image, scan, image])
+    twice = merge_files([scan, image, scan_copy, image_copy])
     assert once.to_dict()["findings"] == twice.to_dict()["findings"]
     assert once.targets == twice.targets
     assert len(once.findings) == len(_load(scan)["findings"]) + len(_load(image)["findings"])
     assert twice.fleet is not None
     assert twice.fleet["duplicates"] == len(once.findings)
-    assert [r["file"] for r in twice.fleet["reports"]] == [str(scan), str(image)] * 2
+    files = [str(scan), str(image), str(scan_copy), str(image_copy)]
+    assert [r["file"] for r in twice.fleet["reports"]] == files
     assert twice.exit_code() == 1
+
+
+def test_a_file_named_twice_is_read_once(tree: Any, tmp_path: Path) -> None:
+    """Overlapping globs (`shards/*.json shards/0.json`) name a file twice: it is one report."""
+    scan = _scan_report(tree, tmp_path)
+    same = tmp_path / "." / "scan.json"
+    merged = merge_files([scan, same, scan])
+    assert merged.fleet is not None
+    assert [r["file"] for r in merged.fleet["reports"]] == [str(scan)]
+    assert merged.fleet["duplicates"] == 0
+
+
+def test_a_merged_report_is_not_scoped_again(tree: Any, tmp_path: Path) -> None:
+    """A fleet report merged with more reports keeps its host scopes and deduplicates against
+    the host reports it already holds."""
+    scan = _scan_report(tree, tmp_path)
+    node_a, node_b = _host_report(tmp_path, "node-a"), _host_report(tmp_path, "node-b")
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps(merge_files([node_a, node_b, scan]).to_dict()))
+    again = merge_files([fleet, node_a])
+    first = merge_files([node_a, node_b, scan])
+    assert again.to_dict()["findings"] == first.to_dict()["findings"]
+    assert sorted(t.path for t in again.targets) == sorted(t.path for t in first.targets)
+
+
+def test_a_host_finding_has_a_fingerprint_per_host(tmp_path: Path) -> None:
+    """The same daemon setting on two nodes: two findings with two fingerprints, so that GitLab
+    (one issue per fingerprint) shows both and a baseline accepts it on one node only."""
+    node_a, node_b = _host_report(tmp_path, "node-a"), _host_report(tmp_path, "node-b")
+    merged = merge_files([node_a, node_b])
+    fingerprints = [f.fingerprint for f in merged.findings]
+    assert len(fingerprints) == len(_load(node_a)["findings"]) * 2
+    assert len(set(fingerprints)) == len(fingerprints)
+    issues = json.loads(render(merged, "gitlab", color=False))
+    assert len({i["fingerprint"] for i in issues}) == len(merged.findings)
+    # Merging the same node again gives the same fingerprints (a fleet baseline stays valid).
+    assert [f.fingerprint for f in merge_files([node_a, node_b]).findings] == fingerprints
 
 
 def test_hosts_keep_their_own_findings(tmp_path: Path) -> None:
@@ -274,3 +316,79 @@ def test_merge_fail_on(tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert _cli("merge", str(scan), "--fail-on", "dire") == 2
     assert "unknown severity 'dire'" in capsys.readouterr().err
     assert _cli("merge") == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "empty: not a report"),
+        ("  \n", "empty: not a report"),
+        (
+            '{"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",'
+            ' "runs": []}',
+            "a SARIF log, not a hullguard report",
+        ),
+        (
+            '{"schema": "hullguard/report/v2", "findings": []}',
+            "not a hullguard/report/v1 report (its schema is 'hullguard/report/v2')",
+        ),
+        ('{"findings": []}', "not a hullguard/report/v1 report (it names no schema)"),
+        ("[]", "not a hullguard/report/v1 report (it names no schema)"),
+    ],
+)
+def test_a_file_that_is_not_a_report_says_what_it_is(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / "given.json"
+    path.write_text(content)
+    source = read_report(path)
+    assert source.report is None and source.error is not None
+    assert source.error.message.startswith(problem), source.error.message
+    assert "report: not a" not in source.error.message  # said once
+
+
+def test_unknown_fields_of_a_newer_report_are_ignored(tree: Any, tmp_path: Path) -> None:
+    document = _load(_scan_report(tree, tmp_path))
+    document["added_later"] = {"x": 1}
+    for finding in document["findings"]:
+        finding["added_later"] = [1, 2]
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(document))
+    merged = merge_files([newer])
+    assert merged.errors == () and len(merged.findings) == len(document["findings"])
+
+
+def test_merge_reads_a_report_from_standard_input(
+    tree: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scan = _scan_report(tree, tmp_path)
+    node = _host_report(tmp_path, "node-a")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(scan.read_bytes())))
+    assert _cli("merge", "-", str(node), "--format", "json", "--fail-on", "never") == 2
+    merged = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in merged["fleet"]["reports"]] == ["-", str(node)]
+    assert _keys(_load(scan)) <= _keys(merged)
+
+
+def test_merge_baseline(tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`merge --baseline FLEET.json` reports only what is new since that fleet report; a host
+    finding accepted on one node is still reported on another."""
+    scan = _scan_report(tree, tmp_path)
+    node_a, node_b = _host_report(tmp_path, "node-a"), _host_report(tmp_path, "node-b")
+    accepted = tmp_path / "accepted.json"
+    assert _cli("merge", str(scan), str(node_a), "--format", "json", "-o", str(accepted)) == 2
+    assert _cli("merge", str(scan), str(node_a), "--baseline", str(accepted)) == 2
+    code = _cli(
+        "merge", str(scan), str(node_a), str(node_b), "--baseline", str(accepted),
+        "--format", "json", "-o", str(tmp_path / "new.json"), "--fail-on", "info",
+    )  # fmt: skip
+    assert code == 2  # the nodes' daemons were unreachable: still exit 2
+    new = _load(tmp_path / "new.json")
+    wheres = [f["location"]["path"] or f["location"]["logical"] for f in new["findings"]]
+    assert wheres and all(w.startswith("node-b:") for w in wheres)
+    assert len(new["findings"]) == len(_load(node_b)["findings"])
+    assert new["summary"]["baselined"] == len(_load(accepted)["findings"])
+    capsys.readouterr()
+    # Without unreadable targets, the baseline decides the exit code.
+    assert _cli("merge", str(scan), "--fail-on", "info") == 1
+    assert _cli("merge", str(scan), "--baseline", str(accepted), "--fail-on", "info") == 0

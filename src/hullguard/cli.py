@@ -669,7 +669,9 @@ def _render_formats() -> list[str]:
 
 
 @cli.command()
-@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument(
+    "reports", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True)
+)
 @_format_option(_render_formats())
 @click.option(
     "-o",
@@ -684,6 +686,11 @@ def _render_formats() -> list[str]:
     "Default: medium.",
 )
 @click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Report only merged findings not in this earlier (merged) JSON report.",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     callback=_color_given,
@@ -691,12 +698,18 @@ def _render_formats() -> list[str]:
 )
 @_QUIET_OPTION
 def merge(
-    reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, color: bool | None
+    reports: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    baseline: str | None,
+    color: bool | None,
 ) -> None:
     """Combine JSON reports (`--format json` of host, image, scan, catalogue shards or earlier
-    merges) into one fleet report: findings deduplicated (same fingerprint, same target; a host
-    audit's findings are scoped to its host), targets and errors unioned, and a summary by
-    report, host, image and pillar. A file that cannot be read is an error entry (exit 2)."""
+    merges; `-` reads one from standard input) into one fleet report: findings deduplicated
+    (same fingerprint, same target; a host audit's findings are scoped to its host), targets and
+    errors unioned, and a summary by report, host, image and pillar. A file that cannot be read
+    is an error entry (exit 2)."""
     from hullguard.config import ConfigError, parse_fail_on
     from hullguard.merge import merge_files
     from hullguard.model import Severity
@@ -706,7 +719,7 @@ def merge(
         threshold = parse_fail_on(fail_on) if fail_on is not None else Severity.MEDIUM
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="--fail-on") from None
-    report = merge_files(reports, threshold)
+    report = merge_files(reports, threshold, _baseline(baseline))
     _emit(render(report, fmt, color=_use_color(color, output)), output)
     sys.exit(report.exit_code())
 

@@ -19,8 +19,10 @@ the number of findings by severity and by pillar.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import Any
 
 from hullguard import __version__
 from hullguard.model import (
+    REPORT_SCHEMA,
     ErrorEntry,
     ErrorKind,
     Finding,
@@ -41,6 +44,8 @@ from hullguard.model import (
 
 REPORT_KIND = "report"  # Target.kind of a source report that could not be read
 HOST_COMMAND = "host"
+MERGE_COMMAND = "merge"
+STDIN = "-"
 IMAGE_KIND = "image"
 MAX_REPORT_BYTES = 1024 * 1024 * 1024
 
@@ -67,6 +72,8 @@ class SourceReport:
         command = origin.get("command")
         if isinstance(command, str) and command:
             return command
+        if self.report.fleet is not None:
+            return MERGE_COMMAND  # already scoped: merging it again must not scope it twice
         if any(t.kind == HOST_COMMAND for t in self.report.targets):
             return HOST_COMMAND
         return None
@@ -81,26 +88,43 @@ class SourceReport:
 
 
 def read_report(path: str | Path) -> SourceReport:
-    """The report in `path`; an unreadable file or a document that is not a report is an
-    error entry naming the file."""
+    """The report in `path` (`-`: standard input); an unreadable file or a document that is
+    not a report is an error entry naming the file."""
     file = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_REPORT_BYTES + 1)
+        if file == STDIN:
+            data = sys.stdin.buffer.read(MAX_REPORT_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_REPORT_BYTES + 1)
     except OSError as exc:
         return _unreadable(file, f"cannot read the report: {exc.strerror or exc}")
     if len(data) > MAX_REPORT_BYTES:
         return _unreadable(file, f"larger than the {MAX_REPORT_BYTES} bytes allowed for a report")
+    if not data.strip():
+        return _unreadable(file, "empty: not a report (merge reads `--format json` reports)")
     try:
         document = json.loads(data)
     except json.JSONDecodeError as exc:
         return _unreadable(file, f"not JSON: {exc.msg}", exc.lineno, exc.colno)
     except UnicodeDecodeError as exc:
         return _unreadable(file, f"not JSON: not UTF-8 text ({exc.reason})")
+    schema = document.get("schema") if isinstance(document, dict) else None
+    if isinstance(document, dict) and "runs" in document and schema is None:
+        return _unreadable(
+            file, "a SARIF log, not a hullguard report: merge reads `--format json` reports"
+        )
+    if schema != REPORT_SCHEMA:
+        found = f"its schema is {schema!r}" if schema is not None else "it names no schema"
+        return _unreadable(
+            file,
+            f"not a {REPORT_SCHEMA} report ({found}); merge reads `--format json` reports of "
+            f"this hullguard version",
+        )
     try:
         report = Report.from_dict(document)
     except ValueError as exc:
-        return _unreadable(file, f"not a hullguard/report/v1 report: {exc}")
+        return _unreadable(file, f"not a {REPORT_SCHEMA} report: {exc}")
     return SourceReport(file, report)
 
 
@@ -110,16 +134,28 @@ def _unreadable(
     return SourceReport(file, None, ErrorEntry(file, message, line, column, ErrorKind.READ))
 
 
-def merge_files(paths: Sequence[str | Path], fail_on: Severity | None = Severity.MEDIUM) -> Report:
-    """Read every file and merge them (see `merge_reports`)."""
-    return merge_reports([read_report(p) for p in paths], fail_on)
+def merge_files(
+    paths: Sequence[str | Path],
+    fail_on: Severity | None = Severity.MEDIUM,
+    baseline: frozenset[str] = frozenset(),
+) -> Report:
+    """Read every file, each once however often it is named, and merge them (see
+    `merge_reports`)."""
+    distinct: dict[str, str] = {}
+    for path in paths:
+        name = str(path)
+        distinct.setdefault(name if name == STDIN else str(Path(name).resolve()), name)
+    return merge_reports([read_report(p) for p in distinct.values()], fail_on, baseline)
 
 
 def merge_reports(
-    sources: Sequence[SourceReport], fail_on: Severity | None = Severity.MEDIUM
+    sources: Sequence[SourceReport],
+    fail_on: Severity | None = Severity.MEDIUM,
+    baseline: frozenset[str] = frozenset(),
 ) -> Report:
     """One fleet report from the sources, in their order: findings deduplicated by fingerprint
-    and target, targets and errors unioned, a `fleet` summary added."""
+    and target, targets and errors unioned, a `fleet` summary added. Findings whose (scoped)
+    fingerprint is in `baseline` are counted as baselined, not reported."""
     targets: dict[Target, None] = {}
     errors: dict[ErrorEntry, None] = {}
     findings: dict[tuple[str, str], Finding] = {}
@@ -147,6 +183,9 @@ def merge_reports(
         )
         for finding in report.findings:
             scoped = _scoped_finding(finding, scope)
+            if scoped.fingerprint and scoped.fingerprint in baseline:
+                baselined += 1
+                continue
             key = (_identity(scoped), finding_target(scoped, names))
             findings.setdefault(key, scoped)
             if scope is not None:
@@ -223,14 +262,21 @@ def _scoped_error(error: ErrorEntry, scope: str | None) -> ErrorEntry:
 
 
 def _scoped_finding(finding: Finding, scope: str | None) -> Finding:
+    """The finding placed on its host; its fingerprint too, so that the same finding on two
+    hosts has two fingerprints (GitLab keeps one issue per fingerprint; a baseline of the fleet
+    report accepts a finding on one host only)."""
     if scope is None:
         return finding
     location: Location = finding.location
+    fingerprint = finding.fingerprint
+    if fingerprint:
+        fingerprint = hashlib.sha256(f"{scope}\0{fingerprint}".encode()).hexdigest()[:32]
     return replace(
         finding,
         location=replace(
             location, path=_scoped(location.path, scope), logical=_scoped(location.logical, scope)
         ),
+        fingerprint=fingerprint,
     )
 
 
