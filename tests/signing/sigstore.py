@@ -1,7 +1,9 @@
 """A test stand-in for Sigstore's public services: a certificate authority acting as Fulcio
-(root and intermediate, leaves that live ten minutes with the OIDC issuer extension), a Rekor
-log key that signs entry timestamps, and the trusted root JSON that names them. It makes
-keyless signatures as cosign stores them (layer annotations) and as Sigstore bundles."""
+(root and intermediate, leaves that live ten minutes with the OIDC issuer extension), a
+Certificate Transparency log whose SCT each leaf embeds (issued as Fulcio does, through a
+precertificate), a Rekor log key that signs entry timestamps, and the trusted root JSON that
+names them. It makes keyless signatures as cosign stores them (layer annotations) and as
+Sigstore bundles."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import base64
 import datetime
 import hashlib
 import json
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,9 @@ from hullguard.signing.keyless import LogEntry, signed_entry_data
 
 ISSUER = "https://issuer.example.test"
 IDENTITY = "builder@example.test"
+CT_LOG_URL = "https://ctfe.example.test"
 TEN_MINUTES = datetime.timedelta(minutes=10)
+SCT_LIST = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 
 
 def _b64(data: bytes) -> str:
@@ -41,6 +46,64 @@ def _der_utf8(text: str) -> bytes:
     data = text.encode()
     assert len(data) < 128
     return bytes([0x0C, len(data)]) + data
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(encoded)]) + encoded
+
+
+def _spki(key: ec.EllipticCurvePublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+@dataclass(frozen=True)
+class SctSpec:
+    """How a leaf's SCT is made: by which CT log key, stamped when, and whether its signature
+    is then altered; `None` for a leaf without one."""
+
+    log_key: ec.EllipticCurvePrivateKey | None = None  # None: the CT log of the trusted root
+    timestamp: datetime.datetime | None = None  # None: the leaf's start
+    tampered: bool = False
+
+
+def sct_list_extension(
+    log_key: ec.EllipticCurvePrivateKey,
+    timestamp: datetime.datetime,
+    issuer_key: ec.EllipticCurvePublicKey,
+    precertificate_tbs: bytes,
+    tampered: bool = False,
+) -> x509.UnrecognizedExtension:
+    """The SCT list extension holding one v1 SCT from `log_key` for a precertificate, written
+    out byte by byte as RFC 6962 sections 3.2 and 3.3 lay it out."""
+    log_id = hashlib.sha256(_spki(log_key.public_key())).digest()
+    millis = round(timestamp.timestamp() * 1000)
+    signed = (
+        struct.pack(">BBQH", 0, 0, millis, 1)
+        + hashlib.sha256(_spki(issuer_key)).digest()
+        + len(precertificate_tbs).to_bytes(3, "big")
+        + precertificate_tbs
+        + struct.pack(">H", 0)
+    )
+    signature = bytearray(log_key.sign(signed, ec.ECDSA(hashes.SHA256())))
+    if tampered:
+        signature[-1] ^= 0x01
+    sct = (
+        bytes([0])
+        + log_id
+        + struct.pack(">QH", millis, 0)
+        + bytes([4, 3])  # sha256, ecdsa
+        + struct.pack(">H", len(signature))
+        + bytes(signature)
+    )
+    listed = struct.pack(">H", len(sct)) + sct
+    scts = struct.pack(">H", len(listed)) + listed
+    octets = bytes([0x04]) + _der_length(len(scts)) + scts
+    return x509.UnrecognizedExtension(SCT_LIST, octets)
 
 
 def _ca(
@@ -112,13 +175,37 @@ class LocalSigstore:
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         self.log_id = hashlib.sha256(self.rekor_der).hexdigest()
+        self.ct_key = ec.generate_private_key(ec.SECP256R1())
+        self.ct_der = _spki(self.ct_key.public_key())
 
-    def trusted_root(self, ca_end: datetime.datetime | None = None) -> dict[str, Any]:
-        """The trusted root JSON document naming this CA and log."""
+    def trusted_root(
+        self,
+        ca_end: datetime.datetime | None = None,
+        *,
+        ct_logs: bool = True,
+        ct_window: tuple[datetime.datetime, datetime.datetime | None] | None = None,
+    ) -> dict[str, Any]:
+        """The trusted root JSON document naming this CA, Rekor log and CT log (none without
+        `ct_logs`; the CT log key valid in `ct_window` when given)."""
         start = (self.now - datetime.timedelta(days=30)).isoformat().replace("+00:00", "Z")
         window: dict[str, str] = {"start": start}
         if ca_end is not None:
             window["end"] = ca_end.isoformat().replace("+00:00", "Z")
+        ct_valid = {"start": start}
+        if ct_window is not None:
+            ct_valid = {"start": ct_window[0].isoformat().replace("+00:00", "Z")}
+            if ct_window[1] is not None:
+                ct_valid["end"] = ct_window[1].isoformat().replace("+00:00", "Z")
+        ct_log = {
+            "baseUrl": CT_LOG_URL,
+            "hashAlgorithm": "SHA2_256",
+            "publicKey": {
+                "rawBytes": _b64(self.ct_der),
+                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                "validFor": ct_valid,
+            },
+            "logId": {"keyId": _b64(hashlib.sha256(self.ct_der).digest())},
+        }
         return {
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
             "tlogs": [
@@ -146,7 +233,7 @@ class LocalSigstore:
                     "validFor": window,
                 }
             ],
-            "ctlogs": [],
+            "ctlogs": [ct_log] if ct_logs else [],
             "timestampAuthorities": [],
         }
 
@@ -159,9 +246,11 @@ class LocalSigstore:
         start: datetime.datetime | None = None,
         old_issuer_extension: bool = False,
         signer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
+        sct: SctSpec | None = SctSpec(),
     ) -> x509.Certificate:
         """A Fulcio-style leaf for `key`: ten minutes long, code signing, the identity as an
-        email or URI, the issuer in extension .8 (or the deprecated .1)."""
+        email or URI, the issuer in extension .8 (or the deprecated .1), and the SCT a CT log
+        gave for its precertificate (made as `sct` says; none when None)."""
         start = start or self.now
         parent, parent_key = signer or (self.intermediate, self.intermediate_key)
         name: x509.GeneralName = (
@@ -174,7 +263,7 @@ class LocalSigstore:
             if old_issuer_extension
             else ("1.3.6.1.4.1.57264.1.8", _der_utf8(issuer))
         )
-        return (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([]))
             .issuer_name(parent.subject)
@@ -189,8 +278,24 @@ class LocalSigstore:
             .add_extension(
                 x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value), critical=False
             )
-            .sign(parent_key, hashes.SHA256())
         )
+        if sct is None:
+            return builder.sign(parent_key, hashes.SHA256())
+        # the precertificate the CT log sees: the certificate-to-be with the poison extension
+        # last; its TBS without the poison is that of the same certificate without it
+        precertificate = builder.add_extension(x509.PrecertPoison(), critical=True).sign(
+            parent_key, hashes.SHA256()
+        )
+        assert precertificate.extensions.get_extension_for_class(x509.PrecertPoison).critical
+        unpoisoned_tbs = builder.sign(parent_key, hashes.SHA256()).tbs_certificate_bytes
+        extension = sct_list_extension(
+            sct.log_key or self.ct_key,
+            sct.timestamp or start,
+            parent_key.public_key(),
+            unpoisoned_tbs,
+            sct.tampered,
+        )
+        return builder.add_extension(extension, critical=False).sign(parent_key, hashes.SHA256())
 
     def log(
         self,

@@ -13,22 +13,25 @@ when. It is valid here when, in this order:
    `validFor` holding the signing time;
 3. the leaf, and each CA, was valid at the signing time (`integratedTime`), and the leaf may sign
    code (extended key usage);
-4. the signature verifies over the signed bytes with the leaf's public key;
-5. the log entry is about this signature: a `hashedrekord` (or `rekord`) entry with the payload's
+4. the leaf embeds a signed certificate timestamp (SCT) from a Certificate Transparency log of
+   the trusted root (`ctlogs`) that verifies over the leaf's precertificate, issued while the
+   log's key was valid (`sct.check_embedded_sct`, RFC 6962); a trusted root that lists no CT log
+   checks none and the result says so;
+5. the signature verifies over the signed bytes with the leaf's public key;
+6. the log entry is about this signature: a `hashedrekord` (or `rekord`) entry with the payload's
    SHA-256, this signature and this certificate, or a `dsse` entry with the payload's SHA-256
    and this signature and certificate among its signatures;
-6. the identity (an email or URI of the leaf's subject alternative names) and the OIDC issuer
+7. the identity (an email or URI of the leaf's subject alternative names) and the OIDC issuer
    (Fulcio's extension 1.3.6.1.4.1.57264.1.8, a DER UTF8String, else the deprecated
    1.3.6.1.4.1.57264.1.1, raw text) are those asked for. `identity_regexp` is searched as
    cosign does (unanchored: anchor it with ^ and $ to match whole).
 
-Not checked: the certificate's embedded SCT (Certificate Transparency, the trusted root's
-`ctlogs`), RFC 3161 timestamps (`timestampAuthorities`; a signature without a log entry is
+Not checked: RFC 3161 timestamps (`timestampAuthorities`; a signature without a log entry is
 refused), and inclusion proofs (the SET is the log's promise of inclusion).
 
 Each failure is a `KeylessProblem` whose message begins with its kind: `bad SET`, `unknown CA`,
-`expired at signing time`, `bad signature`, `log entry mismatch`, `identity mismatch`,
-`issuer mismatch`, `no log entry`.
+`expired at signing time`, `no SCT`, `bad SCT`, `bad signature`, `log entry mismatch`,
+`identity mismatch`, `issuer mismatch`, `no log entry`.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from hullguard.signing.sct import SctProblem, check_embedded_sct
 from hullguard.signing.trustroot import CertificateAuthority, TrustedRoot
 
 ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
@@ -248,6 +252,10 @@ def _check_usage(leaf: x509.Certificate) -> None:
         usage = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         usage = None
+    except ValueError as exc:
+        raise KeylessProblem(
+            f"bad signature: the certificate's extensions cannot be read ({exc})"
+        ) from None
     if usage is None or ExtendedKeyUsageOID.CODE_SIGNING not in usage:
         raise KeylessProblem("bad signature: the certificate is not for code signing")
 
@@ -387,8 +395,12 @@ def verify_keyless(
             "signing time cannot be proven offline"
         )
     moment, log = _check_set(entry, policy.root)
-    _check_chain(leaf, policy.root, moment)
+    authority = _check_chain(leaf, policy.root, moment)
     _check_usage(leaf)
+    try:
+        transparency = check_embedded_sct(leaf, authority.chain[0], policy.root)
+    except SctProblem as exc:
+        raise KeylessProblem(str(exc)) from None
     if not _verify_with(leaf.public_key(), signature, signed):
         raise KeylessProblem(
             "bad signature: it does not verify with the certificate's key (the payload or the "
@@ -411,7 +423,7 @@ def verify_keyless(
     who = next(identity for identity in found if wanted.accepts(identity))
     return (
         f"keyless: signed by {who} (issuer {issuer}) at {moment.isoformat()}, logged in {log} "
-        f"at index {entry.log_index}"
+        f"at index {entry.log_index}; {transparency}"
     )
 
 

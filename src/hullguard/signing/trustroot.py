@@ -7,8 +7,10 @@ ship it and as `cosign trusted-root create` writes it): `certificateAuthorities[
 `certChain.certificates[]` of base64 DER certificates, issuing CA first and root last, and a
 `validFor` {start, end} window; `tlogs[]` each with a `publicKey` (`rawBytes`, base64 DER
 SubjectPublicKeyInfo, and its own `validFor`) and a `logId.keyId` (base64 of the SHA-256 of that
-DER key, which Rekor calls the log ID). Other entries (`ctlogs`, `timestampAuthorities`) are
-read past. Anything malformed is a `TrustRootProblem` naming the entry.
+DER key, which Rekor calls the log ID); `ctlogs[]`, the Certificate Transparency logs whose
+SCTs Fulcio embeds in its certificates, in the same shape (a CT log's ID is likewise the SHA-256
+of its DER key, RFC 6962 section 3.2), and may be empty. `timestampAuthorities` are read past.
+Anything malformed is a `TrustRootProblem` naming the entry.
 """
 
 from __future__ import annotations
@@ -75,9 +77,13 @@ class TransparencyLog:
 class TrustedRoot:
     authorities: tuple[CertificateAuthority, ...]
     logs: tuple[TransparencyLog, ...]
+    ct_logs: tuple[TransparencyLog, ...] = ()
 
     def log(self, log_id: str) -> TransparencyLog | None:
         return next((log for log in self.logs if log.log_id == log_id.lower()), None)
+
+    def ct_log(self, log_id: str) -> TransparencyLog | None:
+        return next((log for log in self.ct_logs if log.log_id == log_id.lower()), None)
 
 
 def _bytes(value: Any, what: str) -> bytes:
@@ -140,8 +146,8 @@ def _authority(entry: Mapping[str, Any], index: int) -> CertificateAuthority:
     return CertificateAuthority(str(uri) if uri else what, tuple(parsed), _window(entry, what))
 
 
-def _log(entry: Mapping[str, Any], index: int) -> TransparencyLog:
-    what = f"tlogs[{index}]"
+def _log(entry: Mapping[str, Any], index: int, section: str = "tlogs") -> TransparencyLog:
+    what = f"{section}[{index}]"
     public_key = entry.get("publicKey")
     if not isinstance(public_key, Mapping):
         raise TrustRootProblem(f"{what}: no `publicKey`")
@@ -151,7 +157,7 @@ def _log(entry: Mapping[str, Any], index: int) -> TransparencyLog:
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise TrustRootProblem(f"{what}.publicKey: not a DER public key ({exc})") from None
     if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey):
-        raise TrustRootProblem(f"{what}.publicKey: a key type Rekor does not use")
+        raise TrustRootProblem(f"{what}.publicKey: a key type transparency logs do not use")
     log_id = hashlib.sha256(der).hexdigest()
     named = entry.get("logId")
     key_id = named.get("keyId") if isinstance(named, Mapping) else None
@@ -185,13 +191,16 @@ def parse_trusted_root(data: bytes, what: str = "the trusted root") -> TrustedRo
             for i, entry in enumerate(_list(document, "certificateAuthorities"))
         )
         logs = tuple(_log(entry, i) for i, entry in enumerate(_list(document, "tlogs")))
+        ct_logs = tuple(
+            _log(entry, i, "ctlogs") for i, entry in enumerate(_list(document, "ctlogs"))
+        )
     except TrustRootProblem as exc:
         raise TrustRootProblem(f"{what}: {exc}") from None
     if not authorities:
         raise TrustRootProblem(f"{what}: no certificate authority (`certificateAuthorities`)")
     if not logs:
         raise TrustRootProblem(f"{what}: no transparency log (`tlogs`)")
-    return TrustedRoot(authorities, logs)
+    return TrustedRoot(authorities, logs, ct_logs)
 
 
 def load_trusted_root(path: str) -> TrustedRoot:
