@@ -69,6 +69,7 @@ class SctSpec:
     log_key: ec.EllipticCurvePrivateKey | None = None  # None: the CT log of the trusted root
     timestamp: datetime.datetime | None = None  # None: the leaf's start
     tampered: bool = False
+    garbled: bool = False  # an SCT list whose lengths do not add up
 
 
 def sct_list_extension(
@@ -295,6 +296,8 @@ class LocalSigstore:
             unpoisoned_tbs,
             sct.tampered,
         )
+        if sct.garbled:
+            extension = x509.UnrecognizedExtension(SCT_LIST, b"\x04\x05\x00\x09abc")
         return builder.add_extension(extension, critical=False).sign(parent_key, hashes.SHA256())
 
     def log(

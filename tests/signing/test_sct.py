@@ -196,3 +196,15 @@ def test_a_trusted_root_with_a_bad_ct_log(sigstore: LocalSigstore) -> None:
     document["ctlogs"] = {"not": "a list"}
     with pytest.raises(TrustRootProblem, match="`ctlogs` is not a list of objects"):
         parse_trusted_root(json.dumps(document).encode())
+
+
+def test_a_garbled_sct_list_is_a_reason_not_a_crash(sigstore: LocalSigstore) -> None:
+    signed = sigstore.sign(PAYLOAD, PAYLOAD, sct=SctSpec(garbled=True))
+    with pytest.raises(KeylessProblem, match="the certificate's extensions cannot be read"):
+        _verify(signed, _policy(sigstore))
+    with pytest.raises(SctProblem, match=r"^bad SCT: the certificate's extensions cannot be read"):
+        check_embedded_sct(
+            signed.certificate,
+            sigstore.intermediate,
+            parse_trusted_root(json.dumps(sigstore.trusted_root()).encode()),
+        )
