@@ -5,9 +5,13 @@ tests/live/test_catalog.py."""
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +45,8 @@ def test_parse_shard(text: str, shard: Shard) -> None:
         ("a/b", "is not a shard"),
         ("1/2/3", "is not a shard"),
         ("", "is not a shard"),
+        ("\u00b2/3", "is not a shard"),  # a superscript two: a digit to str.isdigit, not to int
+        ("1/\u0663", "is not a shard"),  # an Arabic-Indic three
     ],
 )
 def test_parse_shard_refuses(text: str, problem: str) -> None:
@@ -176,3 +182,124 @@ def test_an_unreachable_registry_is_an_unreadable_catalogue(tmp_path: Path) -> N
     )
     assert report["findings"] == []
     assert report["origin"]["command"] == "image"
+
+
+# --- a registry that answers badly (a small HTTP server on loopback) ----------------------------
+
+
+class FakeRegistry:
+    """An HTTP server on loopback that answers `/v2/_catalog` with `body` and `headers`, and
+    records the paths it was asked for."""
+
+    def __init__(self) -> None:
+        self.body = b'{"repositories": []}'
+        self.headers: dict[str, str] = {}
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests.append(self.path)
+                body = owner.body if self.path.startswith("/v2/_catalog") else b"{}"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in owner.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def audit(self, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+        out = tmp_path / "report.json"
+        code = main(["image", "--catalog", self.host, *args, "--format", "json", "-o", str(out)])
+        report: dict[str, Any] = json.loads(out.read_text())
+        return code, report
+
+
+def _serve() -> Iterator[FakeRegistry]:
+    registry = FakeRegistry()
+    registry.thread.start()
+    try:
+        yield registry
+    finally:
+        registry.server.shutdown()
+        registry.server.server_close()
+        registry.thread.join(timeout=10)
+
+
+@pytest.fixture
+def fake_registry() -> Iterator[FakeRegistry]:
+    yield from _serve()
+
+
+@pytest.fixture
+def other_host() -> Iterator[FakeRegistry]:
+    """A second registry, where a `Link` header may point."""
+    yield from _serve()
+
+
+def test_a_plain_http_registry_without_insecure_registry_says_what_to_do(
+    fake_registry: FakeRegistry, tmp_path: Path
+) -> None:
+    code, report = fake_registry.audit(tmp_path)
+    assert code == 2
+    (error,) = report["errors"]
+    assert error["message"].startswith("the catalogue cannot be listed: ")
+    assert error["message"].endswith(
+        f"(a registry on loopback that serves plain HTTP needs --insecure-registry "
+        f"{fake_registry.host})"
+    )
+    # With the option, the same registry is listed.
+    code, report = fake_registry.audit(tmp_path, "--insecure-registry", fake_registry.host)
+    assert (code, report["errors"]) == (0, [])
+    assert report["targets"] == [
+        {"kind": "catalog", "path": fake_registry.host, "status": "ok", "note": "0 images"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"repositories": ["alpha", ', "the catalogue: not JSON"),
+        (b"[]", "the catalogue: not a JSON object"),
+        (b'{"repositories": "alpha"}', "`repositories` is not a list of names"),
+        (b'{"repositories": [1, 2]}', "`repositories` is not a list of names"),
+        (b"\xff\xfe", "the catalogue: not JSON"),
+    ],
+)
+def test_a_malformed_catalogue_is_an_unreadable_catalogue(
+    fake_registry: FakeRegistry, tmp_path: Path, body: bytes, problem: str
+) -> None:
+    fake_registry.body = body
+    code, report = fake_registry.audit(tmp_path, "--insecure-registry", fake_registry.host)
+    assert code == 2
+    (error,) = report["errors"]
+    assert problem in error["message"]
+    assert "--insecure-registry" not in error["message"]  # it was given
+    assert [(t["kind"], t["status"]) for t in report["targets"]] == [("catalog", "error")]
+
+
+def test_a_next_page_on_another_host_is_not_followed(
+    fake_registry: FakeRegistry, other_host: FakeRegistry, tmp_path: Path
+) -> None:
+    fake_registry.body = b'{"repositories": ["alpha"]}'
+    fake_registry.headers["Link"] = (
+        f'<http://{other_host.host}/v2/_catalog?last=alpha&n=1000>; rel="next"'
+    )
+    code, report = fake_registry.audit(
+        tmp_path, "--insecure-registry", fake_registry.host, "--insecure-registry", other_host.host
+    )
+    assert code == 2
+    (error,) = report["errors"]
+    assert error["message"].endswith(
+        f"the next page http://{other_host.host}/v2/_catalog?last=alpha&n=1000 is on another host"
+    )
+    assert fake_registry.requests == ["/v2/_catalog?n=1000"]
+    assert other_host.requests == []

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from hullguard import __version__
 from hullguard.config import Config
-from hullguard.image.registry import RegistryClient, RegistryError, RegistryOptions
+from hullguard.image.registry import RegistryClient, RegistryError, RegistryOptions, is_loopback
 from hullguard.model import ErrorEntry, ErrorKind, Finding, Report, Target, TargetStatus
 
 CATALOG_KIND = "catalog"  # Target.kind of the registry's catalogue
@@ -44,6 +44,7 @@ _REPOSITORY = re.compile(
     r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
 )
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DECIMAL = re.compile(r"^[0-9]+$")  # not str.isdigit: it takes `²` and `٣`, which int() refuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class Shard:
 def parse_shard(text: str) -> Shard:
     """`I/N` with 0 <= I < N; ValueError saying what is wrong."""
     index_text, sep, count_text = text.strip().partition("/")
-    if not sep or not index_text.strip().isdigit() or not count_text.strip().isdigit():
+    if not sep or not _DECIMAL.match(index_text.strip()) or not _DECIMAL.match(count_text.strip()):
         raise ValueError(f"`{text}` is not a shard: use I/N, e.g. 0/3 (the first of three)")
     index, count = int(index_text), int(count_text)
     if count < 1:
@@ -101,6 +102,13 @@ def check_registry(registry: str) -> str:
             "repository"
         )
     return text.lower()
+
+
+def _host(registry: str) -> str:
+    """The host of `host[:port]` (`[::1]:5000` -> `::1`)."""
+    if registry.startswith("["):
+        return registry[1:].partition("]")[0]
+    return registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,12 @@ def audit_catalog(request: CatalogRequest, audit: ImageAudit | None = None) -> R
         listing = list_catalog(request.registry, request.options, request.repositories)
     except RegistryError as exc:
         message = f"the catalogue cannot be listed: {exc}"
+        registry = request.registry
+        if registry not in request.options.insecure_registries and is_loopback(_host(registry)):
+            message += (
+                f" (a registry on loopback that serves plain HTTP needs "
+                f"--insecure-registry {registry})"
+            )
         return Report(
             version=__version__,
             targets=(Target(CATALOG_KIND, request.registry, TargetStatus.ERROR, message),),
