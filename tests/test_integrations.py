@@ -464,6 +464,32 @@ def test_gitlab_template_report_command(tmp_path: Path) -> None:
     assert any("HG411" in json.dumps(issue) for issue in issues)
 
 
+def test_gitlab_template_publishes_the_report_when_a_target_cannot_be_read(tmp_path: Path) -> None:
+    """The job's scan commands in order, as GitLab runs them (the first failing one ends the
+    job): a path that cannot be read fails the job with exit 2, after the Code Quality report
+    is written."""
+    script = gitlab_template()[".hullguard"]["script"]
+    scans = [line for line in script if " scan " in line]
+    assert len(scans) == 2
+    (tmp_path / "Dockerfile").write_text(BAD_DOCKERFILE, encoding="utf-8")
+    env = {
+        **os.environ,
+        "HULLGUARD_PATHS": ". missing",
+        "HULLGUARD_ARGS": "",
+        "HULLGUARD_FAIL_ON": "medium",
+    }
+    command = "\n".join(scans).replace(
+        "/tmp/hullguard/bin/hullguard", f"{sys.prefix}/bin/hullguard"
+    )
+    result = subprocess.run(
+        ["sh", "-e", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    issues = json.loads((tmp_path / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    assert any("HG411" in json.dumps(issue) for issue in issues)
+
+
 # --- Dockerfile of hullguard's own image ---------------------------------------------------------
 
 
