@@ -10,13 +10,19 @@ Bounded: an alias may be expanded at most `MAX_ALIAS_EXPANSIONS` times per docum
 is limited to `MAX_DEPTH`, so alias bombs ("billion laughs") and deep nesting are refused
 quickly with an error instead of eating the machine. A document that does not parse gives an
 error with its line; the other documents of the same stream still count.
+
+Application tags (`!reset`, `!override`, `!Ref`, anything outside the YAML core schema) build
+nothing: the value is read as if untagged. Each one is kept, though, for the source that gives
+it a meaning: in `YMap.tags` and `YList.tags` (the tag of a value, by key or index) and in
+`YamlDocument.tags` (every one, with its place: on a value, a list item, a key or a document).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -26,6 +32,8 @@ from hullguard.model import Location
 MAX_ALIAS_EXPANSIONS = 10_000
 MAX_DEPTH = 200
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+_CORE_TAG = "tag:yaml.org,2002:"
+_NO_TAGS: Mapping[Any, str] = MappingProxyType({})
 
 try:  # the C loader is much faster; fall back where libyaml is missing
     _Loader: Any = yaml.CSafeLoader
@@ -34,15 +42,17 @@ except AttributeError:  # pragma: no cover
 
 
 class YMap(dict[Any, Any]):
-    """A mapping with the location of itself (`location`), of each key and of each value."""
+    """A mapping with the location of itself (`location`), of each key and of each value, and
+    the application tag of each value that has one (`tags`: `{"ports": "!reset"}`)."""
 
-    __slots__ = ("key_locations", "location", "value_locations")
+    __slots__ = ("key_locations", "location", "tags", "value_locations")
 
     def __init__(self, location: Location) -> None:
         super().__init__()
         self.location = location
         self.key_locations: dict[Any, Location] = {}
         self.value_locations: dict[Any, Location] = {}
+        self.tags: Mapping[Any, str] = _NO_TAGS
 
     def at(self, key: Any) -> Location:
         """Where the value of `key` was written (the key's own place if the value has none)."""
@@ -50,14 +60,16 @@ class YMap(dict[Any, Any]):
 
 
 class YList(list[Any]):
-    """A sequence with the location of itself and of each item."""
+    """A sequence with the location of itself and of each item, and the application tag of
+    each item that has one (`tags`, by index)."""
 
-    __slots__ = ("item_locations", "location")
+    __slots__ = ("item_locations", "location", "tags")
 
     def __init__(self, location: Location) -> None:
         super().__init__()
         self.location = location
         self.item_locations: list[Location] = []
+        self.tags: Mapping[int, str] = _NO_TAGS
 
     def at(self, index: int) -> Location:
         return (
@@ -80,17 +92,44 @@ class YamlError:
 
 
 @dataclass(frozen=True, slots=True)
+class YamlTag:
+    """An application tag written in a document: the tag (`!reset`), where the tagged node is,
+    what it tags (`value` of a mapping, list `item`, mapping `key` or the whole `document`) and
+    the kind of that node (`scalar`, `sequence` or `mapping`)."""
+
+    tag: str
+    location: Location
+    role: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class YamlDocument:
-    """One document of a stream: its value (None when empty or broken) and its first line."""
+    """One document of a stream: its value (None when empty or broken), its first line and
+    its application tags (each node once, however many aliases repeat it)."""
 
     value: Any
     line: int
     error: YamlError | None = None
+    tags: tuple[YamlTag, ...] = field(default=())
 
 
 class _Budget:
     def __init__(self) -> None:
         self.expansions = 0
+        self.tags: dict[tuple[int, str], YamlTag] = {}
+
+    def tagged(self, node: Any, role: str, path: str) -> None:
+        key = (id(node), role)
+        if key not in self.tags:
+            kind = (
+                "scalar"
+                if isinstance(node, yaml.ScalarNode)
+                else "sequence"
+                if isinstance(node, yaml.SequenceNode)
+                else "mapping"
+            )
+            self.tags[key] = YamlTag(node.tag, _location(node, path), role, kind)
 
 
 class YamlLimitError(Exception):
@@ -130,14 +169,17 @@ def _load_chunk(chunk: str, path: str, first_line: int) -> list[YamlDocument]:
             ):
                 continue  # an empty document (`---` with nothing under it)
             line = node.start_mark.line + 1
+            budget = _Budget()
+            if not node.tag.startswith(_CORE_TAG):
+                budget.tagged(node, "document", path)
             try:
-                value = _convert(node, path, _Budget(), 0, set())
+                value = _convert(node, path, budget, 0, set())
             except YamlLimitError as exc:
                 documents.append(
                     YamlDocument(None, line, YamlError(str(exc), exc.line, exc.column))
                 )
                 continue
-            documents.append(YamlDocument(value, line))
+            documents.append(YamlDocument(value, line, tags=tuple(budget.tags.values())))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else first_line
@@ -190,19 +232,37 @@ def _convert(node: Any, path: str, budget: _Budget, depth: int, seen: set[int]) 
         return _scalar(node)
     if isinstance(node, yaml.SequenceNode):
         seq = YList(_location(node, path))
+        item_tags: dict[int, str] | None = None
         for item in node.value:
+            if not item.tag.startswith(_CORE_TAG):
+                budget.tagged(item, "item", path)
+                item_tags = item_tags or {}
+                item_tags[len(seq)] = item.tag
             seq.append(_convert(item, path, budget, depth + 1, seen))
             seq.item_locations.append(_location(item, path))
+        if item_tags:
+            seq.tags = item_tags
         return seq
     if isinstance(node, yaml.MappingNode):
         mapping = YMap(_location(node, path))
+        value_tags: dict[Any, str] | None = None
         for key_node, value_node in _merged_pairs(node):
             map_key = _convert(key_node, path, budget, depth + 1, seen)
             if isinstance(map_key, YMap | YList):
                 map_key = str(map_key)
+            if not key_node.tag.startswith(_CORE_TAG):
+                budget.tagged(key_node, "key", path)
+            if not value_node.tag.startswith(_CORE_TAG):
+                budget.tagged(value_node, "value", path)
+                value_tags = value_tags or {}
+                value_tags[map_key] = value_node.tag
+            elif value_tags and map_key in value_tags:
+                del value_tags[map_key]  # a repeated key: the last one counts
             mapping[map_key] = _convert(value_node, path, budget, depth + 1, seen)
             mapping.key_locations[map_key] = _location(key_node, path)
             mapping.value_locations[map_key] = _location(value_node, path)
+        if value_tags:
+            mapping.tags = value_tags
         return mapping
     return None  # pragma: no cover
 
