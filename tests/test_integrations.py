@@ -311,6 +311,19 @@ def test_action_steps_run_shell_with_inputs_only_through_the_environment() -> No
             assert "${{" not in step["run"], step["name"]
 
 
+def test_action_refuses_a_windows_runner_first() -> None:
+    """The scripts use a POSIX virtual environment (`bin/python`); on a Windows runner the
+    action fails in its first step with a message instead of on a missing file."""
+    first = action()["runs"]["steps"][0]
+    assert first.get("if") == "${{ runner.os == 'Windows' }}", first
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", first["run"]],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "runs on Linux and macOS runners, not on Windows" in result.stdout
+
+
 def test_action_pins_every_action_by_commit() -> None:
     uses = [step["uses"] for step in action()["runs"]["steps"] if "uses" in step]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
