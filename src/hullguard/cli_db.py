@@ -169,6 +169,7 @@ def update_command(
     from hullguard.vuln.store import DatabaseError
     from hullguard.vuln.update import (
         UpdateError,
+        check_base_url,
         ecosystems_to_update,
         osv_feeds_in,
         update_database,
@@ -176,6 +177,10 @@ def update_command(
 
     policy = _policy(config_path)
     target = _resolve(db_path, policy)
+    try:
+        check_base_url(osv_url or policy.osv_url)
+    except UpdateError as exc:
+        _fail(str(exc), EXIT_USAGE)
     asked = [e.strip() for value in ecosystems for e in value.split(",") if e.strip()]
     names = ecosystems_to_update(target, asked, policy.ecosystems, osv_feeds_in(target))
     if not names:

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from hullguard import progress
 from hullguard.vuln.importers import ImportSummary, import_paths
 from hullguard.vuln.store import DatabaseWriter
 from tests.conftest import shared_path
+
+
+@pytest.fixture(autouse=True)
+def notes_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes on standard error are shown: a `-q` given to an earlier command in this process
+    does not silence the next test's."""
+    monkeypatch.setattr(progress, "_quiet", False)
 
 
 @pytest.fixture(scope="session")

@@ -173,7 +173,7 @@ def test_update_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], conf
         assert db.read_bytes() == before
     argv = ["db", "update", "--db", str(tmp_path / "x.db"), "--config", str(config)]
     code, _, err = run(capsys, *argv, "--osv-url", "http://osv.example.org", "--ecosystem", "Go")
-    assert code == 1 and "plain HTTP only on loopback" in err
+    assert code == 2 and "plain HTTP only on loopback" in err  # a usage error
     code, _, err = run(capsys, *argv)
     assert code == 2 and err.startswith("hullguard: no ecosystem to update: give --ecosystem")
 

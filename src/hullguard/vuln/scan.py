@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 PENDING = "packages-to-match"  # a unit's PackageSet before the pass; no rule receives it
 IGNORE_FILE = ".hullguardignore.yaml"
 MAX_INSTRUCTION = 80
+_STALE_NOTED: set[str] = set()  # the databases whose age was already warned of in this process
 
 
 class Subject(enum.Enum):
@@ -267,7 +268,9 @@ def _check_age(db: Any, policy: VulnerabilityPolicy, result: PassResult) -> None
 
     warning = stale_warning(db.status(), policy.max_age_days)
     if warning:
-        note(warning)
+        if str(db.path) not in _STALE_NOTED:  # said once per run, not once per image
+            _STALE_NOTED.add(str(db.path))
+            note(warning)
         result.errors.append(ErrorEntry(str(db.path), warning, kind=ErrorKind.READ))
 
 

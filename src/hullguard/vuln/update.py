@@ -425,7 +425,7 @@ def _content_length(response: requests.Response) -> int | None:
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
-    match = re.search(r"\[Errno -?\d+\] ([^')\]]+)", text)
+    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
     if match:
         return match.group(1)
     return text if len(text) < 200 else text[:200] + "..."

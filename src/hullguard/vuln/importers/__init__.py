@@ -14,6 +14,7 @@ at all is an `UnreadablePath`, reported and counted apart.
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,8 +105,8 @@ def walk(path: Path) -> Iterator[Path]:
             if name.startswith("."):
                 continue
             candidate = Path(folder) / name
-            if candidate.is_symlink():
-                continue
+            if candidate.is_symlink() or not candidate.is_file():
+                continue  # a link, a FIFO or a device: opening a FIFO would wait forever
             if detect_format(candidate) is not None:
                 yield candidate
 
@@ -129,8 +130,12 @@ def read_batches(
         if not files:
             raise UnreadablePath(f"{path}: no vulnerability data found in this folder")
     else:
+        if not path.is_file():
+            raise UnreadablePath(f"{path}: not a regular file")
         if not os.access(path, os.R_OK):
             raise UnreadablePath(f"{path}: permission denied")
+        if detect_format(path) == "osv-zip" and not zipfile.is_zipfile(path):
+            raise UnreadablePath(f"{path}: not a zip archive")
         files = [path]
     osv_files: list[Path] = []
     for file in files:

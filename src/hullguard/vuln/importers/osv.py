@@ -170,6 +170,9 @@ def iter_zip_records(
         if info.is_dir() or not info.filename.lower().endswith(".json"):
             continue
         member_where = f"{where}:{info.filename}"
+        if _unsafe_member_name(info.filename):
+            report(Problem(member_where, "a member named outside the archive's root; refused"))
+            continue
         if info.file_size > MAX_RECORD_BYTES:
             report(Problem(member_where, f"larger than {MAX_RECORD_BYTES} bytes; skipped"))
             continue
@@ -193,6 +196,12 @@ def iter_zip_records(
             complete=True,
             origin=where,
         )
+
+
+def _unsafe_member_name(name: str) -> bool:
+    """An absolute member name or one with a `..` part: refused, as every archive is."""
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts
 
 
 def for_ecosystem(advisory: Advisory, ecosystem: str) -> Advisory:
