@@ -163,11 +163,16 @@ def test_hook_definition() -> None:
         ("Dockerfile_test.go", False),
         ("docs/compose.yaml.md", False),
         ("scripts/deploy.sh", False),  # scripts are an opt-in: docs/integrations.md
+        ("Dockerfile.dockerignore", False),  # BuildKit's ignore file of `Dockerfile`
+        ("api/app.Dockerfile.dockerignore", False),
+        ("Dockerfile.md", False),
+        ("docker/Containerfile.txt", False),
     ],
 )
 def test_hook_selects_what_hullguard_reads(path: str, selected: bool) -> None:
-    pattern = re.compile(hook()["files"])
-    assert bool(pattern.search(path)) is selected
+    """pre-commit passes a file when `files` matches it and `exclude` does not."""
+    files, exclude = re.compile(hook()["files"]), re.compile(hook().get("exclude", "^$"))
+    assert bool(files.search(path) and not exclude.search(path)) is selected
     if selected:
         assert classify_name(PurePosixPath(path)) is not None
 
