@@ -231,7 +231,15 @@ def test_a_range_with_an_invalid_version_is_skipped_and_counted(tmp_path: Path) 
     assert matched(unit) == {"PYSEC-9": "1.5"}  # the readable range still counts
     (error,) = result.errors
     assert error.path == str(path)
-    assert error.message.startswith("1 advisory entry of the database had a range skipped")
+    assert error.message == (
+        "1 advisory entry of the database had a range skipped: a version in it is not valid in "
+        "its ecosystem's order: PYSEC-9 (alpha)"
+    )
+    twice = [Unit("lockfile", n, [(PENDING, package_set())]) for n in ("a.txt", "b.txt")]
+    result = match_pending(twice, VulnerabilityPolicy(db=str(path)), ALL_RULES, cwd=tmp_path)
+    assert [e.message.split(":")[0] for e in result.errors] == [  # one entry, counted once
+        "1 advisory entry of the database had a range skipped"
+    ]
 
 
 def test_severity_option_filters_vulnerability_findings_only(

@@ -66,6 +66,7 @@ class MatchResult:
     matches: tuple[Match, ...]
     errors: tuple[ErrorEntry, ...]
     unreadable_ranges: int = 0  # affected entries with a range skipped: a version did not parse
+    unreadable_entries: frozenset[tuple[str, str, str]] = frozenset()  # (id, ecosystem, package)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ def match(db: Database, packages: Iterable[PackageRef]) -> MatchResult:
                 if verdict.affected:
                     package_matches.append(_match(advisory, affected, ref, verdict))
             matches.extend(deduplicate(package_matches))
-    return MatchResult(tuple(matches), tuple(errors), len(unreadable))
+    return MatchResult(tuple(matches), tuple(errors), len(unreadable), frozenset(unreadable))
 
 
 def _invalid_version(ref: PackageRef, exc: Exception) -> ErrorEntry:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 PENDING = "packages-to-match"  # a unit's PackageSet before the pass; no rule receives it
 IGNORE_FILE = ".hullguardignore.yaml"
 MAX_INSTRUCTION = 80
+MAX_NAMED = 5  # advisories named in one error entry
 _STALE_NOTED: set[str] = set()  # the databases whose age was already warned of in this process
 
 
@@ -209,10 +210,10 @@ def match_pending(
             ignore = _ignore_list(policy, today, cwd)
             if ignore is not None:
                 result.errors.extend(ignore.errors)
-            skipped = 0
+            skipped: set[tuple[str, str, str]] = set()
             for unit, index, package_set in pending:
                 try:
-                    matched, count = _match_set(db, package_set, policy, ignore, result)
+                    matched, entries = _match_set(db, package_set, policy, ignore, result)
                 except DatabaseError:
                     raise
                 except Exception as exc:  # a bug in matching is reported, never fatal
@@ -225,17 +226,20 @@ def match_pending(
                         )
                     )
                     continue
-                skipped += count
+                skipped |= entries
                 unit.models[index] = (VULNERABILITIES, matched)
             _drop(pending)  # the sets whose matching failed
         except DatabaseError as exc:
             return _not_checked(result, pending, db_path, str(exc))
     if skipped:
+        ids = sorted({f"{vuln_id} ({package})" for vuln_id, _, package in skipped})
+        named = ", ".join(ids[:MAX_NAMED]) + (", ..." if len(ids) > MAX_NAMED else "")
         result.errors.append(
             ErrorEntry(
                 str(db_path),
-                f"{skipped} advisory entr{'y' if skipped == 1 else 'ies'} of the database had "
-                "a range skipped: a version in it is not valid in its ecosystem's order",
+                f"{len(skipped)} advisory entr{'y' if len(skipped) == 1 else 'ies'} of the "
+                "database had a range skipped: a version in it is not valid in its ecosystem's "
+                f"order: {named}",
                 kind=ErrorKind.READ,
             )
         )
@@ -291,7 +295,7 @@ def _match_set(
     policy: VulnerabilityPolicy,
     ignore: Any,
     result: PassResult,
-) -> tuple[VulnerablePackages, int]:
+) -> tuple[VulnerablePackages, frozenset[tuple[str, str, str]]]:
     from hullguard.vuln.match import match
 
     where = {p.ref: p for p in package_set.packages}
@@ -311,4 +315,4 @@ def _match_set(
     matched = VulnerablePackages(
         package_set.subject, package_set.name, tuple(kept), len(package_set.packages)
     )
-    return matched, found.unreadable_ranges
+    return matched, found.unreadable_entries
