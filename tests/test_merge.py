@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from hullguard.cli import main
-from hullguard.merge import merge_files, read_report
-from hullguard.model import Finding, Report, Severity
+from hullguard.merge import finding_target, merge_files, read_report
+from hullguard.model import Finding, Location, Report, Severity
 from hullguard.render import FORMATS, render
 
 DOCKERFILE = (
@@ -392,3 +392,25 @@ def test_merge_baseline(tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture
     # Without unreadable targets, the baseline decides the exit code.
     assert _cli("merge", str(scan), "--fail-on", "info") == 1
     assert _cli("merge", str(scan), "--baseline", str(accepted), "--fail-on", "info") == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "logical", "target"),
+    [
+        (None, "image/reg:5000/app:1:Config.User", "image/reg:5000/app:1"),
+        (None, "image/reg:5000/app:10:Config.User", "image/reg:5000/app"),
+        (None, "image/reg:5000/app:1", "image/reg:5000/app:1"),
+        (None, "container/web:HostConfig.Privileged", "container/web"),  # no target named
+        (None, "daemon", "daemon"),
+        ("Dockerfile", "image/reg:5000/app:1:Config", "Dockerfile"),
+    ],
+)
+def test_finding_target_is_the_longest_target_name_before_a_colon(
+    path: str | None, logical: str, target: str
+) -> None:
+    names = {"image/reg:5000/app:1", "image/reg:5000/app", "image/reg", "daemon"}
+    finding = Finding(
+        "HG202", "image-runs-as-root", 2, Severity.HIGH, "m", "image",
+        Location(path=path, logical=logical),
+    )  # fmt: skip
+    assert finding_target(finding, names) == target

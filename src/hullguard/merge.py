@@ -23,7 +23,7 @@ import hashlib
 import json
 import socket
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -178,9 +178,7 @@ def merge_reports(
         for error in report.errors:
             errors[_scoped_error(error, scope)] = None
         prefix = f"{scope}:" if scope is not None else ""
-        names = _longest_first(
-            prefix + n for t in report.targets for n in (t.path, f"{t.kind}/{t.path}")
-        )
+        names = {prefix + n for t in report.targets for n in (t.path, f"{t.kind}/{t.path}")}
         for finding in report.findings:
             scoped = _scoped_finding(finding, scope)
             if scoped.fingerprint and scoped.fingerprint in baseline:
@@ -218,22 +216,22 @@ def merge_reports(
     )
 
 
-def finding_target(finding: Finding, names: Sequence[str] = ()) -> str:
-    """The object a finding is about: its file, else the first of `names` (target names,
-    which may hold colons; longest first, see `_longest_first`) its logical location starts
-    with, else the part of the logical location before its first colon."""
+def finding_target(finding: Finding, names: Collection[str] = frozenset()) -> str:
+    """The object a finding is about: its file, else the longest of `names` (target names,
+    which may hold colons) that its logical location is or starts with before a colon, else
+    the part of the logical location before its first colon. Only the logical location's
+    prefixes that end at a colon are looked up, so many targets cost no more than a few."""
     location = finding.location
     if location.path:
         return location.path
     logical = location.logical or ""
-    for name in names:
-        if logical == name or logical.startswith(name + ":"):
-            return name
+    if logical in names:
+        return logical
+    end = len(logical)
+    while (end := logical.rfind(":", 0, end)) >= 0:
+        if logical[:end] in names:
+            return logical[:end]
     return logical.split(":", 1)[0]
-
-
-def _longest_first(names: Iterable[str]) -> list[str]:
-    return sorted(set(names), key=len, reverse=True)
 
 
 def _identity(finding: Finding) -> str:
@@ -326,11 +324,10 @@ def _image_summaries(
     if not images:
         return []
     names = {f"image/{name}": name for name in images}
-    ordered = _longest_first(names)
     found: dict[str, list[Finding]] = {name: [] for name in images}
     for finding in findings:
         if finding.location.path is None:
-            owner = finding_target(finding, ordered)
+            owner = finding_target(finding, names)
             if owner in names:
                 found[names[owner]].append(finding)
     return [
