@@ -1,0 +1,184 @@
+"""What a Trivy or Grype user expects of vulnerability findings in reports: the JSON
+`vulnerability` object, valid SARIF with one identity per advisory and package, baselines
+that keep them apart, `--severity` as Trivy spells it, and inline suppressions in lock files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hullguard.cli import main
+from hullguard.vuln.model import Advisory, Affected, Event, Range, SeverityScore
+from hullguard.vuln.store import DatabaseWriter, Feed
+from tests.render.test_sarif import SCHEMA_FILE, assert_valid
+from tests.vuln.test_vuln_pass import CRITICAL, LOW
+
+REQUIREMENTS = "alpha==1.0\nbeta==1.0\n"
+
+
+@pytest.fixture
+def sarif_validator() -> Any:
+    """The SARIF 2.1.0 schema's validator, as tests/render/test_sarif.py builds it."""
+    if not SCHEMA_FILE.is_file():
+        pytest.skip(f"the shared SARIF schema is not beside the checkout ({SCHEMA_FILE} absent)")
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def advisory(vuln_id: str, package: str, vector: str | None, *aliases: str) -> Advisory:
+    events = (Event("introduced", "0"), Event("fixed", "2.0"))
+    return Advisory(
+        vuln_id,
+        "osv:PyPI",
+        aliases=aliases,
+        severity=(SeverityScore("CVSS_V3", vector),) if vector else (),
+        affected=(Affected("PyPI", package, (Range("ECOSYSTEM", events),)),),
+    )
+
+
+def write_db(path: Path, *advisories: Advisory) -> Path:
+    with DatabaseWriter(path, fresh=True) as writer:
+        writer.start_feed(Feed("osv:PyPI", "osv", "test"))
+        for item in advisories:
+            writer.put("osv:PyPI", item)
+        writer.commit()
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text(REQUIREMENTS, encoding="utf-8")
+    monkeypatch.chdir(project)
+    return project
+
+
+def scan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["scan", ".", "--fail-on", "never", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_json_vulnerability_object_has_the_designed_fields(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = write_db(tree.parent / "v.db", advisory("PYSEC-1", "alpha", CRITICAL, "CVE-2024-1"))
+    _, report = scan(capsys, "--db", str(db), "--format", "json")
+    (finding,) = report["findings"]
+    vulnerability = finding["vulnerability"]
+    assert {
+        key: vulnerability[key]
+        for key in ("id", "aliases", "package", "ecosystem", "installed_version", "fixed_version")
+    } == {
+        "id": "PYSEC-1",
+        "aliases": ["CVE-2024-1"],
+        "package": "alpha",
+        "ecosystem": "PyPI",
+        "installed_version": "1.0",
+        "fixed_version": "2.0",
+    }
+    assert vulnerability["cvss"]["vector"] == CRITICAL
+    assert finding["severity"] == "critical"
+
+
+def test_unknown_severity_is_medium_and_says_so_in_every_format(
+    tree: Path, capsys: pytest.CaptureFixture[str], sarif_validator: Any
+) -> None:
+    db = write_db(tree.parent / "v.db", advisory("PYSEC-7", "alpha", None))
+    _, report = scan(capsys, "--db", str(db), "--format", "json")
+    (finding,) = report["findings"]
+    assert finding["severity"] == "medium"
+    assert finding["vulnerability"]["severity_source"] == "unknown"
+    assert "severity unknown" in finding["message"]
+    _, sarif = scan(capsys, "--db", str(db), "--format", "sarif")
+    assert_valid(sarif_validator, sarif)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["level"] == "warning" and result["properties"]["severity"] == "medium"
+    assert "severity unknown" in result["message"]["text"]
+    main(["scan", ".", "--fail-on", "never", "--db", str(db), "--no-color"])
+    assert "severity unknown" in capsys.readouterr().out
+
+
+def test_sarif_keeps_each_advisory_of_a_package_apart(
+    tree: Path, capsys: pytest.CaptureFixture[str], sarif_validator: Any
+) -> None:
+    db = write_db(
+        tree.parent / "v.db",
+        advisory("PYSEC-1", "alpha", CRITICAL),
+        advisory("PYSEC-2", "alpha", LOW),
+        advisory("PYSEC-3", "beta", LOW),
+    )
+    _, sarif = scan(capsys, "--db", str(db), "--format", "sarif")
+    assert_valid(sarif_validator, sarif)
+    results = sarif["runs"][0]["results"]
+    assert [(r["ruleId"], r["message"]["text"].split()[0]) for r in results] == [
+        ("HG631", "PYSEC-1"),
+        ("HG631", "PYSEC-2"),
+        ("HG631", "PYSEC-3"),
+    ]
+    fingerprints = {r["partialFingerprints"]["hullguard/v1"] for r in results}
+    assert len(fingerprints) == 3
+
+
+def test_a_baseline_hides_only_the_advisories_it_holds(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = write_db(tree.parent / "v.db", advisory("PYSEC-1", "alpha", CRITICAL))
+    baseline = tree.parent / "baseline.json"
+    main(["scan", ".", "--db", str(db), "--format", "json", "--output", str(baseline)])
+    capsys.readouterr()
+    write_db(  # a new advisory for the same package line, and one for another package
+        db,
+        advisory("PYSEC-1", "alpha", CRITICAL),
+        advisory("PYSEC-2", "alpha", CRITICAL),
+        advisory("PYSEC-3", "beta", CRITICAL),
+    )
+    _, report = scan(capsys, "--db", str(db), "--format", "json", "--baseline", str(baseline))
+    found = [(f["vulnerability"]["id"], f["vulnerability"]["package"]) for f in report["findings"]]
+    assert found == [("PYSEC-2", "alpha"), ("PYSEC-3", "beta")]
+
+
+def test_severity_accepts_trivy_spelling(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = write_db(
+        tree.parent / "v.db",
+        advisory("PYSEC-1", "alpha", CRITICAL),
+        advisory("PYSEC-3", "beta", LOW),
+    )
+    code, report = scan(capsys, "--db", str(db), "--format", "json", "--severity", "HIGH,CRITICAL")
+    assert code == 0
+    assert [f["vulnerability"]["id"] for f in report["findings"]] == ["PYSEC-1"]
+
+
+def test_fail_on_judges_what_the_severity_filter_kept(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = write_db(tree.parent / "v.db", advisory("PYSEC-3", "beta", LOW))
+    argv = ["scan", ".", "--db", str(db), "--format", "json", "--fail-on", "low"]
+    assert main(argv) == 1
+    capsys.readouterr()
+    assert main([*argv, "--severity", "critical"]) == 0  # the low one is filtered out first
+    capsys.readouterr()
+
+
+def test_inline_suppression_on_a_requirements_line(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree / "requirements.txt").write_text(
+        "alpha==1.0  # hullguard: ignore[HG631] only the CLI extra is affected\n"
+        "# hullguard: ignore[vulnerable-locked-dependency] build-time tool, never shipped\n"
+        "beta==1.0\n",
+        encoding="utf-8",
+    )
+    db = write_db(
+        tree.parent / "v.db",
+        advisory("PYSEC-1", "alpha", CRITICAL),
+        advisory("PYSEC-3", "beta", LOW),
+    )
+    _, report = scan(capsys, "--db", str(db), "--format", "json")
+    assert report["findings"] == []
+    assert report["errors"] == []
