@@ -70,6 +70,10 @@ def test_requirements_bad_line() -> None:
     lock = read_lock_file("ok==1.0\nthis is not ( a requirement\nalso==2.0\n", "requirements.txt")
     assert [(e.path, e.line) for e in lock.errors] == [("requirements.txt", 2)]
     assert [p.display_name for p in lock.packages] == ["ok", "also"]
+    (error,) = lock.errors  # one line of text, without the parser's caret drawing
+    assert error.message == (
+        "not a requirement: Expected semicolon (after name with no version specifier) or end"
+    )
 
 
 def test_poetry_lock() -> None:

@@ -146,7 +146,7 @@ def _requirements(text: str, result: LockFile) -> None:
         try:
             requirement = Requirement(requirement_text)
         except InvalidRequirement as exc:
-            result.error(f"not a requirement: {exc}", number)
+            result.error(f"not a requirement: {str(exc).splitlines()[0]}", number)
             continue
         if requirement.url:
             continue
