@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from hullguard.model import Report
 from hullguard.render import FORMATS, render
@@ -138,3 +141,37 @@ def test_hostile_text_is_kept_verbatim_in_valid_json() -> None:
 
 def test_empty_report_is_an_empty_list() -> None:
     assert render_gitlab(Report(version="0.1.0")) == "[]\n"
+
+
+def test_a_fingerprint_met_again_is_made_distinct() -> None:
+    """Two findings with one fingerprint (hand-merged reports of one file kept in two places):
+    GitLab would show only the first; the second gets a fingerprint of its own, the same on
+    every run."""
+    elsewhere = replace(SOCKET_FINDING, location=replace(SOCKET_FINDING.location, path="b.yml"))
+    report = Report(version="0.1.0", findings=(SOCKET_FINDING, elsewhere, elsewhere))
+    issues = code_quality(report)
+    assert_code_quality(issues)
+    assert issues[0]["fingerprint"] == SOCKET_FINDING.fingerprint
+    assert code_quality(report) == issues
+
+
+def test_absolute_paths_under_the_repository_are_made_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitLab places an issue by its path from the repository root: a scan given
+    `$CI_PROJECT_DIR/deploy` reports absolute paths, written relative to the working directory
+    (the repository in CI); a path outside it is kept as it is."""
+    inside = replace(
+        SOCKET_FINDING,
+        location=replace(SOCKET_FINDING.location, path=f"{tmp_path}/deploy/compose.yml"),
+        fingerprint="a",
+    )
+    outside = replace(
+        SOCKET_FINDING,
+        location=replace(SOCKET_FINDING.location, path="/etc/compose.yml"),
+        fingerprint="b",
+    )
+    monkeypatch.chdir(tmp_path)
+    issues = json.loads(render_gitlab(Report(version="0.1.0", findings=(inside, outside))))
+    assert_code_quality(issues)
+    assert [i["location"]["path"] for i in issues] == ["deploy/compose.yml", "/etc/compose.yml"]

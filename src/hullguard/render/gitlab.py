@@ -9,9 +9,12 @@ request widget and, on higher tiers, beside the changed lines. Choices:
   critical -> blocker.
 - `fingerprint` is the finding's own (stable across runs, distinct for each occurrence), so
   GitLab can tell new findings from fixed ones; a finding without one gets a hash of its rule,
-  place and message.
+  place and message. GitLab shows one issue per fingerprint, so a fingerprint met again (two
+  hand-merged reports of the same file in two places) is hashed with the issue's place.
 - `location.path` is the file's path as the scan gave it (relative to where the scan ran, which
-  in CI is the repository root). A finding on a live object has no file: its path is the
+  in CI is the repository root); GitLab wants it relative to the repository, so an absolute path
+  under the working directory (`hullguard scan $CI_PROJECT_DIR/deploy`) is made relative to
+  it. A finding on a live object has no file: its path is the
   object (`container/web`, `image/app:1.0`, `host`) and its line 1, and the description names
   the logical place.
 - `check_name` is the rule id and name (`HG101 docker-socket-mounted`), `categories` is
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path, PurePath
 from typing import Any
 
 from hullguard.model import Finding, Report, Severity
@@ -38,20 +42,41 @@ SEVERITY = {
 
 
 def render_gitlab(report: Report) -> str:
-    return json.dumps(code_quality(report), indent=2) + "\n"
+    return json.dumps(code_quality(report, Path.cwd()), indent=2) + "\n"
 
 
-def code_quality(report: Report) -> list[dict[str, Any]]:
-    """The Code Quality issues as plain data, one per finding, in the report's order."""
+def code_quality(report: Report, root: PurePath | None = None) -> list[dict[str, Any]]:
+    """The Code Quality issues as plain data, one per finding, in the report's order; absolute
+    paths under `root` (the repository) relative to it, fingerprints unique."""
     index = TargetIndex(report.targets)
-    return [_issue(finding, index) for finding in report.findings]
+    issues = [_issue(finding, index, root) for finding in report.findings]
+    seen: set[str] = set()
+    for issue in issues:
+        fingerprint, again = issue["fingerprint"], 0
+        while fingerprint in seen:
+            again += 1
+            place = json.dumps(issue["location"], sort_keys=True)
+            key = f"{issue['fingerprint']}\0{place}\0{again}"
+            fingerprint = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        issue["fingerprint"] = fingerprint
+        seen.add(fingerprint)
+    return issues
 
 
-def _issue(finding: Finding, index: TargetIndex) -> dict[str, Any]:
+def _relative(path: str, root: PurePath | None) -> str:
+    if root is None or not PurePath(path).is_absolute():
+        return path
+    try:
+        return PurePath(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def _issue(finding: Finding, index: TargetIndex, root: PurePath | None) -> dict[str, Any]:
     location = finding.location
     description = finding.message
     if location.path:
-        path = location.path
+        path = _relative(location.path, root)
         begin = location.line if location.line is not None and location.line >= 1 else 1
     else:
         path = index.target_of(finding).name
