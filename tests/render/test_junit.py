@@ -8,10 +8,21 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from hullguard.cli import main
 from hullguard.config import Config
 from hullguard.engine import select_rules
-from hullguard.model import ErrorEntry, ErrorKind, Report, Target, TargetStatus
+from hullguard.model import (
+    ErrorEntry,
+    ErrorKind,
+    Finding,
+    Location,
+    Report,
+    Severity,
+    Target,
+    TargetStatus,
+)
 from hullguard.registry import get_rule
 from hullguard.render import FORMATS, render
 from hullguard.render.junit import MODELS, render_junit
@@ -274,3 +285,49 @@ def test_unreadable_target_is_one_error_case() -> None:
     assert read is not None and read.get("message") == "Permission denied"
     other = case_of(suite, "read error at Dockerfile").find("error")
     assert other is not None and other.get("message") == "a second problem"
+
+
+def _future(path: str | None, logical: str | None, rule_id: str = "HG999") -> Finding:
+    """A finding of a rule this version does not know (a report of a newer hullguard)."""
+    return Finding(
+        rule_id, "future-rule", 7, Severity.HIGH, "from a newer version ]]> `|`", "image",
+        Location(path=path, logical=logical, line=3 if path else None),
+        fingerprint=f"{rule_id}{path}{logical}",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        Report(version="0.1.0"),
+        Report(
+            version="0.1.0",
+            errors=(
+                ErrorEntry(None, "no target"),
+                ErrorEntry(None, "no target", kind=ErrorKind.CONFIG),
+                ErrorEntry("a b.yml", "first", 1, 2),
+                ErrorEntry("a b.yml", "second", 1, 5),
+            ),
+        ),
+        Report(
+            version="0.1.0",
+            targets=(Target("image", "a:1"), Target("image", "b:2")),
+            findings=(
+                _future(None, "image/a:1:Config.User"),
+                _future(None, "image/b:2:Config.User"),
+                _future("p ]]>|`q`.yml", None),
+                _future("p ]]>|`q`.yml", None, "HG998"),
+            ),
+        ),
+    ],
+    ids=["empty", "only-errors", "unknown-rules"],
+)
+def test_edge_reports_keep_their_counts(report: Report) -> None:
+    """No targets, only errors, rules of a newer version on objects the report does not list:
+    the counts still equal the test cases, one failing case per finding's target and rule,
+    one error case per error."""
+    root = assert_junit(render_junit(report))
+    cases = list(root.iter("testcase"))
+    failing = sorted(c.get("name", "") for c in cases if c.find("failure") is not None)
+    assert failing == sorted(f"{f.rule_id} {f.rule_name}" for f in report.findings)
+    assert sum(c.find("error") is not None for c in cases) == len(report.errors)
