@@ -27,6 +27,15 @@ _K8S_SNIFF = re.compile(rb"^apiVersion:\s*\S+", re.MULTILINE)
 _K8S_KIND = re.compile(rb"^kind:\s*\S+", re.MULTILINE)
 
 
+def is_jenkinsfile(name: str) -> bool:
+    """`Jenkinsfile`, `Jenkinsfile.<name>`, `Jenkinsfile_<name>` or `<name>.jenkinsfile`, in
+    any case."""
+    lower = name.lower()
+    if lower == "jenkinsfile" or lower.endswith(".jenkinsfile"):
+        return True
+    return lower.startswith(("jenkinsfile.", "jenkinsfile_"))
+
+
 def classify_name(relpath: PurePosixPath) -> str | None:
     """The kind a file is by its name alone, or None."""
     name = relpath.name
@@ -43,6 +52,8 @@ def classify_name(relpath: PurePosixPath) -> str | None:
     if lower in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
         return CI
     if len(parts) >= 3 and parts[-3:-1] == (".github", "workflows") and _YAML.search(name):
+        return CI
+    if is_jenkinsfile(name):
         return CI
     if lower.endswith((".sh", ".bash")) or lower in ("makefile", "gnumakefile"):
         return SCRIPT

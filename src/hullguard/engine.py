@@ -23,6 +23,7 @@ from hullguard.discovery import (
     SCRIPT,
     Candidate,
     classify_name,
+    is_jenkinsfile,
     sniff_yaml,
     walk,
 )
@@ -355,9 +356,13 @@ def _load_script(run: _Run, candidate: Candidate, text: str) -> str | None:
 
 def _load_ci(run: _Run, candidate: Candidate, text: str) -> str | None:
     from hullguard.sources.ci import load_github_workflow, load_gitlab_ci
+    from hullguard.sources.jenkins import load_jenkinsfile
 
     github = "/.github/workflows/" in f"/{candidate.display}"
-    result = (load_github_workflow if github else load_gitlab_ci)(text, candidate.display)
+    if is_jenkinsfile(candidate.path.name):
+        result = load_jenkinsfile(text, candidate.display)
+    else:
+        result = (load_github_workflow if github else load_gitlab_ci)(text, candidate.display)
     run.errors.extend(result.errors)
     models: list[tuple[str, Any]] = [(CONTAINER, c) for c in result.containers]
     if result.pipeline is not None:

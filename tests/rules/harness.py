@@ -25,7 +25,7 @@ from hullguard.model import Finding, TargetStatus
 from hullguard.registry import Rule, get_rule
 
 FIXTURES = Path(__file__).parent / "fixtures"
-_EXPECT = re.compile(r"^\s*#\s*expect:\s*(.+?)\s*$")
+_EXPECT = re.compile(r"^\s*(?:#|//)\s*expect:\s*(.+?)\s*$")  # `//` in Jenkinsfiles
 _OPTIONS = re.compile(r"^\s*#\s*options:\s*(\{.*\})\s*$")
 _BUILD_ARG = re.compile(r"^\s*#\s*build-arg:\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
@@ -60,7 +60,7 @@ def load_fixture(path: Path) -> Fixture:
             fixture.build_args[m.group(1)] = m.group(2)
             continue
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped.startswith(("#", "//")):
             continue
         for rule_id in pending:
             fixture.expected.add((rule_id, number))

@@ -16,6 +16,8 @@ _TRIVY_TARGETS = frozenset(
 )
 _SCAN_ACTIONS = ("aquasecurity/trivy-action", "anchore/scan-action", "snyk/actions/docker")
 _SIGN_ACTIONS = ("notaryproject/notation-action/sign",)
+# the Docker Pipeline plugin's `docker.build(...)` and `image.push()` in Jenkinsfiles
+_JENKINS_BUILD, _JENKINS_PUSH = "docker.build", "docker.push"
 
 
 def action(step: Step) -> str | None:
@@ -118,7 +120,7 @@ def _jib(command: Command) -> str | None:
 
 def step_builds(pipeline: Pipeline, step: Step) -> Location | None:
     """Where the step builds or pushes an image: the action's line, or the command's."""
-    if action(step) == "docker/build-push-action":
+    if action(step) in ("docker/build-push-action", _JENKINS_BUILD, _JENKINS_PUSH):
         return step.location
     return next((at(pipeline, c) for c in commands(step) if command_builds(c)), None)
 
@@ -127,6 +129,8 @@ def step_pushes(pipeline: Pipeline, step: Step) -> Location | None:
     if action(step) == "docker/build-push-action":
         push = step.input("push")
         return step.location if push is not None and push.value.strip() != "false" else None
+    if action(step) == _JENKINS_PUSH:
+        return step.location
     return next((at(pipeline, c) for c in commands(step) if command_pushes(c)), None)
 
 
