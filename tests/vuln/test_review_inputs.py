@@ -142,3 +142,44 @@ def test_an_old_database_is_warned_of_once_per_run_not_per_image(
         result = match_pending([unit], policy, ALL_RULES, cwd=tmp_path)
         assert any("30 days old" in e.message for e in result.errors)  # each report says it
     assert capsys.readouterr().err.count("30 days old") == 1
+
+
+def test_a_database_path_that_is_a_folder_is_said_to_be_one(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    good = tmp_path / "good.json"
+    good.write_text(record("PYSEC-0000-1"))
+    monkeypatch.setenv("HULLGUARD_DB", str(folder))
+    expected = (
+        f"hullguard: {folder} is a folder: the vulnerability database is a file; give its file "
+        "path (--db, HULLGUARD_DB or [vulnerabilities].db)\n"
+    )
+    code, _, err = run(capsys, "db", "import", "-q", "--config", str(config), str(good))
+    assert (code, err) == (1, expected)
+    code, _, err = run(capsys, "db", "status", "--config", str(config))
+    assert (code, err) == (1, expected)
+
+
+def test_a_database_that_cannot_be_written_names_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    good = tmp_path / "good.json"
+    good.write_text(record("PYSEC-0000-1"))
+    database = blocker / "vuln.db"
+    code, _, err = run(capsys, "db", "import", "-q", "--db", str(database), str(good))
+    assert code == 1
+    assert err == f"hullguard: cannot write {database}: {blocker} is not a folder\n"
+    inside = blocker / "deeper" / "vuln.db"
+    code, _, err = run(capsys, "db", "import", "-q", "--db", str(inside), str(good))
+    assert code == 1
+    assert err == (
+        f"hullguard: cannot write {inside}: the folder {inside.parent} does not take a new file "
+        "(Not a directory)\n"
+    )

@@ -246,6 +246,7 @@ class VulnDB:
     def open(cls, path: Path) -> VulnDB:
         path = Path(path)
         if not path.is_file():
+            _refuse_non_file(path)
             raise DatabaseMissing(path)
         uri = f"file:{quote(str(path.absolute()))}?mode=ro"
         try:
@@ -454,12 +455,18 @@ class DatabaseWriter:
 
     def begin(self) -> None:
         folder = self.path.parent
+        _refuse_non_file(self.path)
+        if folder.exists() and not folder.is_dir():
+            raise DatabaseError(f"cannot write {self.path}: {folder} is not a folder")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
             os.close(fd)
         except OSError as exc:
-            raise DatabaseError(f"cannot write beside {self.path}: {exc}") from exc
+            raise DatabaseError(
+                f"cannot write {self.path}: the folder {folder} does not take a new file "
+                f"({exc.strerror or exc})"
+            ) from exc
         self._tmp = Path(name)
         if not self.fresh and self.path.exists():
             # an existing file must be one we can read before it is copied and changed
@@ -779,6 +786,17 @@ class _ignore_sqlite_errors:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
         return isinstance(exc, sqlite3.Error)
+
+
+def _refuse_non_file(path: Path) -> None:
+    """A folder (or a FIFO, a device) where the database file should be is a mistake in the
+    path given (--db, HULLGUARD_DB, [vulnerabilities].db), not a missing database."""
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise DatabaseError(
+            f"{path} is {what}: the vulnerability database is a file; give its file path "
+            "(--db, HULLGUARD_DB or [vulnerabilities].db)"
+        )
 
 
 def _probe(path: Path) -> int:
