@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -304,6 +305,17 @@ def test_ten_thousand_findings() -> None:
     assert len(parsed.all("option")) == 1 + 6 + 1 + 5 + 1 + 120 + 1 + 200
     # Rule documentation is written once per rule, not once per finding.
     assert len(text) < 10_000 * 1500
+
+
+def test_twenty_thousand_findings_are_escaped() -> None:
+    """20,000 findings: every row there, every message escaped; the time is printed (run with
+    -s to see it), not asserted."""
+    report = large_report(20_000)
+    start = time.perf_counter()
+    text = render_html(report)
+    print(f"html: 20,000 findings in {time.perf_counter() - start:.2f} s, {len(text):,} chars")
+    assert "<19999>" not in text and "finding number 19999 &lt;19999&gt;" in text
+    assert len(Page(text).all("tr", "finding")) == 20_000
 
 
 def test_cli_writes_html(tmp_path: Path) -> None:

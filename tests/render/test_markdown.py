@@ -125,6 +125,15 @@ def test_top_findings_are_bounded_worst_first() -> None:
     assert f"…and {500 - MAX_FINDINGS} more" in text
 
 
+def test_twenty_thousand_findings_fit_one_comment() -> None:
+    report = large_report(20_000)
+    text = render_markdown(report)
+    assert len(text) <= LIMIT
+    assert text.splitlines()[2].startswith("20000 findings · ")
+    assert f"…and {20_000 - MAX_FINDINGS} more" in text
+    assert "<19999>" not in text
+
+
 def test_comment_limit_is_kept() -> None:
     long = "x" * 5000
     findings = []
