@@ -84,8 +84,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Pipeline:
-    """One CI file: `platform` is `github` or `gitlab`; `includes` the GitLab templates and
-    files it includes, as written."""
+    """One CI file: `platform` is `github`, `gitlab` or `jenkins` (a Jenkinsfile, read by
+    `sources.jenkins`); `includes` the GitLab templates and files it includes, as written."""
 
     path: str
     platform: str

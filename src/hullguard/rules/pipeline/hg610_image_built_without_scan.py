@@ -30,8 +30,9 @@ def image_built_without_scan(pipeline: Pipeline, ctx: Context) -> Iterator[Findi
     vulnerabilities: `trivy image` (or `fs`, `rootfs`, `sbom`), `grype`, `hullguard image`,
     `snyk container`, `docker scout cves`, the `aquasecurity/trivy-action`,
     `anchore/scan-action`, `snyk/actions/docker` or `docker/scout-action` (with `cves`)
-    actions, or GitLab's included Container-Scanning template. The finding is on the job's
-    first build or push step.
+    actions, or GitLab's included Container-Scanning template. In Jenkinsfiles, the `sh`
+    steps of each stage count, and so do the Docker Pipeline plugin's `docker.build(...)` and
+    an image's `.push()`. The finding is on the job's first build or push step.
 
     ## Why is this bad?
     The pipeline is the last place an image passes before it runs. Without a scan there, a

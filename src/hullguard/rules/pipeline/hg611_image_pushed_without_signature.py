@@ -29,8 +29,9 @@ def image_pushed_without_signature(pipeline: Pipeline, ctx: Context) -> Iterator
     `skopeo copy` to `docker://`) in a pipeline where no job signs an image: `cosign sign`,
     `notation sign`, `hullguard sign`, `docker trust sign` or the
     `notaryproject/notation-action/sign` action. Installing cosign
-    (`sigstore/cosign-installer`) is not signing: a `cosign sign` step must follow. The
-    finding is on the job's first push.
+    (`sigstore/cosign-installer`) is not signing: a `cosign sign` step must follow. In
+    Jenkinsfiles, an image's `.push()` (Docker Pipeline plugin) is a push too. The finding is
+    on the job's first push.
 
     ## Why is this bad?
     Without a signature the cluster cannot tell the image this pipeline built from one pushed

@@ -26,7 +26,8 @@ _TOOLS = frozenset({"docker", "podman", "buildah", "skopeo", "oras", "helm", "cr
 def registry_password_on_command_line(pipeline: Pipeline, ctx: Context) -> Iterator[Finding]:
     """
     ## What it does
-    Flags a registry login in a CI script that passes the password as an argument:
+    Flags a registry login in a CI script (a GitHub `run`, a GitLab `script`, a Jenkinsfile
+    `sh` step) that passes the password as an argument:
     `docker login -p ...`, `--password ...`, `--password=...` or `-p...`, and the same for
     `podman`, `buildah`, `skopeo`, `oras`, `helm registry` and `crane auth` logins.
     `--password-stdin` (`echo "$PASS" | docker login --password-stdin`) is what it should be.

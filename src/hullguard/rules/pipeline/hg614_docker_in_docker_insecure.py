@@ -26,11 +26,14 @@ def docker_in_docker_insecure(pipeline: Pipeline, ctx: Context) -> Iterator[Find
     Flags a job's Docker-in-Docker container (a `docker:dind` or `docker:<version>-dind`
     image, as a GitLab service, a GitHub service or job container), at its entry: it runs
     privileged. In GitLab it cannot do otherwise: the daemon starts only on a runner with
-    `privileged = true`. In GitHub the finding is made when `options` holds `--privileged`.
+    `privileged = true`. In GitHub the finding is made when `options` holds `--privileged`;
+    in a Jenkinsfile when a Docker agent's `args`, or `docker.image('docker:dind')`'s
+    `.withRun(...)`, `.inside(...)` or `.run(...)`, hold it.
 
     Flags, at the variable's line, TLS turned off between the job and that daemon:
     `DOCKER_TLS_CERTDIR: ""` (the image then listens on plain TCP 2375), or `DOCKER_HOST`
-    set to `tcp://...:2375`, in the pipeline's, the job's or the service's variables.
+    set to `tcp://...:2375`, in the pipeline's, the job's or the service's variables (in
+    Jenkinsfiles: `environment { ... }`, `withEnv([...])`, or the container's `-e`).
 
     `docker run --privileged docker:dind` inside a script is not looked at here; the
     container rules (HG201) see that command.

@@ -27,7 +27,10 @@ def docker_socket_in_job_container(pipeline: Pipeline, ctx: Context) -> Iterator
     Flags a job container or service that mounts the host's container-engine socket
     (`/var/run/docker.sock`, `/run/podman/podman.sock`, `containerd.sock`): in GitHub
     Actions through `options: -v /var/run/docker.sock:/var/run/docker.sock` (or `--volume`,
-    `--mount`) or `volumes:` of `container:` and `services:`. The finding is on the mount.
+    `--mount`) or `volumes:` of `container:` and `services:`; in Jenkinsfiles through a
+    Docker agent's `args` (`agent { docker { args '-v /var/run/docker.sock:...' } }`) or the
+    arguments of `docker.image(...).inside(...)`, `.withRun(...)` and `.run(...)`. The
+    finding is on the mount.
 
     GitLab pipelines cannot mount host paths: a socket given to GitLab jobs is set in the
     runner's `config.toml` (`volumes = ["/var/run/docker.sock:/var/run/docker.sock"]`),
