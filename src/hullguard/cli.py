@@ -1030,6 +1030,12 @@ def _with_vulnerability_options(
     if ignore_unfixed is not None:
         policy = replace(policy, ignore_unfixed=ignore_unfixed)
     if severities:
+        if any(s.lower() == "unknown" for s in _split(severities)):
+            raise click.BadParameter(
+                "`unknown` is not a level here: a vulnerability with no CVSS vector or rating "
+                "is reported as medium, so `medium` selects it",
+                param_hint="--severity",
+            )
         try:
             chosen = tuple(Severity.parse(s) for s in _split(severities))
         except ValueError as exc:

@@ -182,3 +182,14 @@ def test_inline_suppression_on_a_requirements_line(
     _, report = scan(capsys, "--db", str(db), "--format", "json")
     assert report["findings"] == []
     assert report["errors"] == []
+
+
+def test_severity_unknown_as_trivy_spells_it_is_explained(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = write_db(tree.parent / "v.db", advisory("PYSEC-7", "alpha", None))
+    assert main(["scan", ".", "--db", str(db), "--severity", "UNKNOWN,HIGH,CRITICAL"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "`unknown` is not a level here: a vulnerability with no CVSS vector or rating is" in err
+    _, report = scan(capsys, "--db", str(db), "--format", "json", "--severity", "MEDIUM")
+    assert [f["vulnerability"]["id"] for f in report["findings"]] == ["PYSEC-7"]
