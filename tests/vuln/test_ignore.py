@@ -54,6 +54,14 @@ def test_entries_match_by_id_alias_and_package() -> None:
     assert ignore.ignoring(found("CVE-2023-9999")) is None
 
 
+def test_ids_match_whatever_their_case() -> None:
+    ignore = parse("- id: cve-2023-0001\n  reason: typed in lower case\n")
+    assert ignore.ignoring(found("CVE-2023-0001")) is not None
+    ignore = parse("- id: GHSA-XRJJ-MJ9H-534M\n  reason: copied from a title\n")
+    assert ignore.ignoring(found("GO-2022-1144", aliases=("GHSA-xrjj-mj9h-534m",))) is not None
+    assert ignore.ignoring(found("GO-2022-1145", aliases=("GHSA-xrjj-mj9h-5340",))) is None
+
+
 def test_expired_entry_no_longer_ignores_and_is_reported() -> None:
     ignore = parse(
         """- id: CVE-2023-0001

@@ -41,8 +41,8 @@ class IgnoreEntry:
         return self.expires is not None and today > self.expires
 
     def covers(self, found: Match) -> bool:
-        ids = {found.advisory.id, *found.advisory.aliases, *found.also}
-        if self.id not in ids:
+        ids = {i.upper() for i in (found.advisory.id, *found.advisory.aliases, *found.also)}
+        if self.id.upper() not in ids:  # `cve-2023-1` as typed; GHSA ids mix cases
             return False
         if self.package is None:
             return True
