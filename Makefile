@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/hullguard scan examples --fail-on never
+	$(BIN)/hullguard -q db import --db $(VENV)/demo-vuln.db examples/shop/advisories
+	$(BIN)/hullguard scan examples --db $(VENV)/demo-vuln.db --fail-on never
 
 lint: setup
 	$(BIN)/ruff check src tests bench
