@@ -329,6 +329,20 @@ def test_action_refuses_a_windows_runner_first() -> None:
     assert "runs on Linux and macOS runners, not on Windows" in result.stdout
 
 
+def test_action_expands_arrays_as_the_bash_of_macos_allows() -> None:
+    """macOS ships bash 3.2, where `"${a[@]}"` of an empty array under `set -u` is an "unbound
+    variable" error (the default `args` is empty): every array is expanded as
+    `${a[@]+"${a[@]}"}`."""
+    for step in action()["runs"]["steps"]:
+        script = step.get("run", "")
+        arrays = set(re.findall(r"read -r -d '' -a (\w+)", script))
+        for name in arrays:
+            bare = script.replace(f'${{{name}[@]+"${{{name}[@]}}"}}', "")
+            assert f"${{{name}[@]}}" not in bare, (step["name"], name)
+    (scan,) = [s for s in action()["runs"]["steps"] if s["name"] == "Scan"]
+    assert {"paths", "args"} <= set(re.findall(r"read -r -d '' -a (\w+)", scan["run"]))
+
+
 def test_action_pins_every_action_by_commit() -> None:
     uses = [step["uses"] for step in action()["runs"]["steps"] if "uses" in step]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
