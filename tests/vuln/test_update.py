@@ -325,6 +325,18 @@ def test_which_ecosystems(tmp_path: Path) -> None:
     ]
 
 
+def test_ecosystems_as_typed_are_spelled_as_osv_exports_them(tmp_path: Path) -> None:
+    asked = ["pypi", "GO", "Crates.IO", "debian:12", "PyPI", "maven", "SomethingNew"]
+    assert ecosystems_to_update(tmp_path / "vuln.db", asked, (), ()) == [
+        "PyPI",
+        "Go",
+        "crates.io",
+        "Debian",
+        "Maven",
+        "SomethingNew",
+    ]
+
+
 def test_many_changes_fall_back_to_the_archive(
     server: OsvServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

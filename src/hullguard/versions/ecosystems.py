@@ -143,6 +143,12 @@ _ORDERING_OF: Final[dict[str, str]] = {
     "Maven": "maven",
 }
 _ORDERING_OF_FOLDED: Final = {name.casefold(): kind for name, kind in _ORDERING_OF.items()}
+_SPELLING: Final = {name.casefold(): name for name in _ORDERING_OF}
+
+
+def osv_spelling(name: str) -> str:
+    """A known ecosystem's name as OSV spells it (`pypi` -> `PyPI`); others unchanged."""
+    return _SPELLING.get(name.strip().casefold(), name.strip())
 
 
 _ALPINE_RELEASE = re.compile(r"v?(\d+)\.(\d+)")

@@ -90,8 +90,11 @@ class UpdateResult:
 
 
 def archive_name(ecosystem: str) -> str:
-    """The folder osv.dev exports an ecosystem under: the name without its release."""
-    return ecosystem.strip().split(":", 1)[0]
+    """The folder osv.dev exports an ecosystem under: the name without its release, spelled
+    as OSV spells it (the bucket's paths are case-sensitive: `pypi` is `PyPI`)."""
+    from hullguard.versions.ecosystems import osv_spelling
+
+    return osv_spelling(ecosystem.strip().split(":", 1)[0])
 
 
 def ecosystems_to_update(
