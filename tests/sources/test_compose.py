@@ -650,7 +650,10 @@ def test_extends_files_in_a_cycle(tree: TreeWriter) -> None:
         },
     )
     assert [(e.path, e.line) for e in result.errors] == [("b.yaml", 3)]
-    assert "includes or extends itself" in result.errors[0].message
+    assert result.errors[0].message == (
+        "services.b.extends: `a` in compose.yaml extends itself in a cycle: "
+        "a in compose.yaml -> b in b.yaml -> a in compose.yaml"
+    )
 
 
 def test_missing_env_file_unless_not_required(tree: TreeWriter) -> None:

@@ -12,11 +12,36 @@ the files are merged in order as `docker compose -f a -f b` merges them:
   list (`A=b`) or a mapping;
 - `volumes` and `devices` merge by their target inside the container, `ports` by
   (host ip, host port, container port, protocol); other sequences (`cap_add`, `security_opt`,
-  `env_file`, `tmpfs`, `dns`, ...) are appended, an item already present is not repeated.
+  `env_file`, `tmpfs`, `dns`, ...) are appended, an item already present is not repeated;
+- a later `null` leaves the earlier value as it was (`privileged: null` does not undo
+  `privileged: true`); in `environment`, `labels`, `sysctls` and `annotations` it stands for a
+  variable without a value, as in one file;
+- the YAML tag `!reset` removes what the earlier files set (`ports: !reset []`,
+  `user: !reset null`, a whole service, or one `environment` variable) and `!override`
+  replaces it instead of merging (`volumes: !override [./data:/data]`). They apply along
+  mapping keys: a tagged list item is only dropped from (`!reset`) or kept in its own list, as
+  docker compose does. A service's own `!reset`/`!override` also clear what it inherits
+  through `extends`. Any other application tag, a tag on a mapping key or on a whole document,
+  and an `!override` that cannot change anything (on a list item, or on a single value that
+  replaces the earlier one anyway) are error entries, and the value is read as if untagged.
 
-Paths: the first file's folder is the project folder; relative paths in every `-f` file are
-relative to it, in a file reached through `include` to that include's project folder and in a
-file reached through `extends: {file: ...}` to that file's folder, as Compose does. A bind
+`extends` names a service of its own file, or with `file:` one of another file, read on its
+own: without its `include`s and without what other `-f` files merge into it (an `-f` file is
+never the merged project). That service's own `extends` are followed in turn, across files; a
+service met twice on the way (same file, same name) is a cycle, reported where it closes, and
+the service keeps what it sets itself. Files named by `extends` and `include` are read only
+where `allowed` lets them be (the scanned folders).
+
+`profiles`: a service with `profiles` starts only when one of them is enabled. By default
+every service is projected, and a gated one says so in its name (service `shell` (profile
+`debug`)), so that each message tells when it applies; `profiles=` keeps only what
+`docker compose --profile P up` starts: services without `profiles` and those with one of P
+(`*` enables every profile).
+
+Paths: the first file's folder is the project folder; relative paths in every `-f` file
+(`extends.file` too) are relative to it, in a file reached through `include` to that
+include's project folder and in a file reached through `extends: {file: ...}` to that file's
+folder, as Compose does. A bind
 mount's `source` is reported as an absolute path when it was written relative (`./data`,
 `../x`, `.`); `~/...` stays as written. `build_context` is kept relative to the folder of the
 file its location names (as written, except for an override file in another folder), remote
@@ -32,26 +57,28 @@ it, in `ComposeResult.unset_variables`. `${VAR:?msg}` with VAR unset is an error
 
 Nothing here raises on bad input: unreadable or invalid files, missing `extends`/`include`/
 `env_file` targets and values of the wrong type become error entries with file and line, and
-the rest of the project is still projected. YAML `!reset`/`!override` tags are not honoured
-(the located YAML layer keeps no tags on mappings and sequences).
+the rest of the project is still projected.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
 from hullguard.model import ErrorEntry, ErrorKind, Located, Location
-from hullguard.sources.yaml import YList, YMap, load_documents
+from hullguard.sources.yaml import YamlDocument, YList, YMap, load_documents
 from hullguard.spec import COMPOSE, ContainerSpec, EnvVar, Mount, PortBinding
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # an extends/include/env file larger than this is refused
 MAX_FILE_NESTING = 32  # include and extends files within files
 MAX_INTERPOLATION_DEPTH = 32  # `${A:-${B:-${C}}}`
+MAX_EXTENDS_CHAIN = 64  # services extending one another
+RESET, OVERRIDE = "!reset", "!override"
 
 _TOP_LEVEL_KEYS = frozenset(
     {"version", "services", "volumes", "networks", "secrets", "configs", "include", "name",
@@ -82,6 +109,7 @@ def load_compose(
     *,
     environ: Mapping[str, str] | None = None,
     allowed: Callable[[Path], bool] | None = None,
+    profiles: Collection[str] | None = None,
 ) -> ComposeResult:
     """Load the Compose project made of `files` (merged in order, like `docker compose -f`).
 
@@ -90,20 +118,26 @@ def load_compose(
     not `os.environ`, so results are reproducible. `allowed(path)`, when given, says whether a
     file the project names (`extends`, `include`, `env_file`, `.env`) may be read: a file it
     refuses is reported, not read, so a scanned tree cannot make the scan read the host's files.
+    `profiles`, when given, keeps only the services `docker compose --profile P up` starts for
+    those profiles; by default every service is projected, a gated one naming its profiles.
     """
     loader = _Loader(display, dict(environ or {}), allowed)
     if not files:
         return ComposeResult((), (), ())
     project_dir = files[0].parent
     env = loader.project_environment(project_dir, None)
+    loaded = [loader.load_file(path, project_dir, env, None, 0) for path in files]
+    loader.project_files = [file for file in loaded if file is not None]
     services: dict[str, _Service] = {}
-    for path in files:
-        loaded = loader.load_file(path, project_dir, env, None, 0)
-        if loaded is not None:
-            _merge_services_into(services, loaded.services)
-    containers = tuple(loader.project(service, env) for service in services.values())
+    for file in loader.project_files:
+        loader.merge_file_into(services, file)
+    containers: list[ContainerSpec] = []
+    for service in services.values():
+        gated = loader.profiles_of(service)
+        if profiles is None or _enabled(gated, profiles):
+            containers.append(loader.project(service, env, gated))
     return ComposeResult(
-        containers=containers,
+        containers=tuple(containers),
         errors=tuple(loader.errors),
         files=tuple(loader.files),
         unset_variables=tuple(loader.unset),
@@ -121,9 +155,30 @@ class _Service:
 
 
 @dataclass(frozen=True)
+class _Tagged:
+    """A value tagged `!reset` (`override` false) or `!override` in a file: the mapping keys
+    that lead to it from the top of its document (`("services", "app", "ports")`, also for a
+    version 1 file) and where it is. Both clear what earlier files set there."""
+
+    path: tuple[Any, ...]
+    location: Location
+    override: bool
+
+
+@dataclass(frozen=True)
 class _LoadedFile:
+    """One file read for a project: its services as written (its documents merged, its
+    `include`s added, `extends` not yet applied), the folder its relative paths are relative
+    to, the variables it was interpolated with, how deep it lies (0: an `-f` file), its
+    `!reset`/`!override` values and, filled as needed, its services with `extends` applied."""
+
     path: Path
+    base_dir: Path
+    env: dict[str, str]
+    depth: int
     services: dict[str, _Service]
+    tagged: tuple[_Tagged, ...]
+    resolved: dict[str, _Service] = dataclass_field(default_factory=dict)
 
 
 def _merge_services_into(services: dict[str, _Service], new: Mapping[str, _Service]) -> None:
@@ -133,6 +188,40 @@ def _merge_services_into(services: dict[str, _Service], new: Mapping[str, _Servi
             services[name] = service
         else:
             services[name] = _Service(name, _merge_maps(old.value, service.value, ""), old.anchor)
+
+
+def _clear_tagged(services: dict[str, _Service], tagged: Sequence[_Tagged]) -> None:
+    """Remove from `services` (merged from earlier files) what `!reset`/`!override` clear."""
+    for item in tagged:
+        path = item.path
+        if not path or path[0] != "services":
+            continue
+        if len(path) == 1:
+            services.clear()
+            continue
+        name = str(path[1])
+        old = services.get(name)
+        if old is None:
+            continue
+        if len(path) == 2:
+            del services[name]
+        else:
+            services[name] = _Service(name, _without_path(old.value, path[2:], ""), old.anchor)
+
+
+def _cleared_for(service: str, value: YMap, tagged: Sequence[_Tagged]) -> YMap:
+    """`value` (what `service` inherits through `extends`) without what the service's own
+    `!reset`/`!override` values clear."""
+    for item in tagged:
+        path = item.path
+        if len(path) > 2 and path[0] == "services" and str(path[1]) == service:
+            value = _without_path(value, path[2:], "")
+    return value
+
+
+def _enabled(gated: Sequence[str], profiles: Collection[str]) -> bool:
+    """Whether `docker compose --profile P up` starts a service with `profiles: gated`."""
+    return not gated or "*" in profiles or any(name in profiles for name in gated)
 
 
 class _Loader:
@@ -152,17 +241,24 @@ class _Loader:
         self.unset: list[Located[str]] = []
         self._lines: dict[str, list[str]] = {}
         self._texts: dict[str, str] = {}
-        self._cache: dict[tuple[str, str, int], _LoadedFile | None] = {}
-        self._loading: set[tuple[str, str, int]] = set()
+        self._cache: dict[tuple[str, str, int, bool], _LoadedFile | None] = {}
+        self._loading: set[tuple[str, str, int, bool]] = set()
         self.bind_volumes: dict[str, str] = {}  # named volumes that bind a host folder
         self._environments: dict[tuple[str, tuple[str, ...] | None], dict[str, str]] = {}
+        self.project_files: list[_LoadedFile] = []  # the `-f` files, once read
+        self._reported: set[ErrorEntry] = set()
 
     # -- errors and files
 
     def error(self, location: Location, message: str, kind: ErrorKind = ErrorKind.PARSE) -> None:
-        self.errors.append(
-            ErrorEntry(location.path, message, location.line, location.column, kind=kind)
-        )
+        self.report(ErrorEntry(location.path, message, location.line, location.column, kind=kind))
+
+    def report(self, entry: ErrorEntry) -> None:
+        """Record an error once (a file read both as an `-f` file and through `extends` is
+        parsed twice)."""
+        if entry not in self._reported:
+            self._reported.add(entry)
+            self.errors.append(entry)
 
     def read(self, path: Path, named_at: Location | None, what: str) -> str | None:
         """The text of `path`, or None with an error at the place that named it."""
@@ -335,10 +431,13 @@ class _Loader:
         env: dict[str, str],
         named_at: Location | None,
         depth: int,
+        *,
+        includes: bool = True,
     ) -> _LoadedFile | None:
-        """One compose file: interpolated, its includes and extends resolved, its relative paths
-        rebased on `base_dir`. Cached; a file that (indirectly) includes itself is an error."""
-        key = (os.path.normpath(str(path)), str(base_dir), id(env))
+        """One compose file: interpolated, its includes added (unless `includes` is false, as
+        for a file read for `extends`), its relative paths rebased on `base_dir`. Cached; a
+        file that (indirectly) includes itself is an error."""
+        key = (os.path.normpath(str(path)), str(base_dir), id(env), includes)
         if key in self._cache:
             return self._cache[key]
         if key in self._loading or depth > MAX_FILE_NESTING:
@@ -347,7 +446,7 @@ class _Loader:
             return None
         self._loading.add(key)
         try:
-            loaded = self._load_file(path, base_dir, env, named_at, depth)
+            loaded = self._load_file(path, base_dir, env, named_at, depth, includes)
         finally:
             self._loading.discard(key)
         self._cache[key] = loaded
@@ -360,6 +459,7 @@ class _Loader:
         env: dict[str, str],
         named_at: Location | None,
         depth: int,
+        includes: bool,
     ) -> _LoadedFile | None:
         what = "cannot read" if named_at is None else "cannot read the file it names:"
         text = self.read(path, named_at, what)
@@ -367,11 +467,12 @@ class _Loader:
             return None
         shown = self.display(path)
         services: dict[str, _Service] = {}
+        tagged: list[_Tagged] = []
         file_dir = path.parent
         for document in load_documents(text, shown):
             if document.error is not None:
                 error = document.error
-                self.errors.append(ErrorEntry(shown, error.message, error.line, error.column))
+                self.report(ErrorEntry(shown, error.message, error.line, error.column))
                 continue
             top = document.value
             if top is None:
@@ -382,16 +483,115 @@ class _Loader:
                     f"a compose file is a mapping at the top level, not {_kind(top)}",
                 )
                 continue
+            cleared = self._take_tags(document, top) if document.tags else ()
             self.interpolate(top, env)
+            if depth == 0:
+                self._clear_bind_volumes(cleared)
             self._bind_volumes(top, base_dir)
             found = self._services_of(top)
             for service in found.values():
                 _rebase(service.value, base_dir, file_dir)
-            if "include" in top:
+            if includes and "include" in top:
                 self._include(top, file_dir, found, depth)
+            _clear_tagged(services, cleared)
             _merge_services_into(services, found)
-        services = self._resolve_extends(services, file_dir, env, depth)
-        return _LoadedFile(path, services)
+            tagged.extend(cleared)
+        return _LoadedFile(path, base_dir, env, depth, services, tuple(tagged))
+
+    def merge_file_into(self, services: dict[str, _Service], loaded: _LoadedFile) -> None:
+        """Merge a file's services, `extends` applied, onto those of the files before it, once
+        its `!reset`/`!override` values have cleared what those set."""
+        resolved = self.resolved_services(loaded)
+        _clear_tagged(services, loaded.tagged)
+        _merge_services_into(services, resolved)
+
+    # -- `!reset` and `!override`
+
+    def _take_tags(self, document: YamlDocument, top: YMap) -> tuple[_Tagged, ...]:
+        """Check a document's application tags, take out the values `!reset` removes and list
+        the places `!reset` and `!override` clear in what earlier files set."""
+        usable = False
+        for tag in document.tags:
+            if tag.tag not in (RESET, OVERRIDE):
+                self.error(
+                    tag.location,
+                    f"unknown YAML tag `{tag.tag}`: read as if untagged (Compose knows "
+                    f"`{RESET}` and `{OVERRIDE}`)",
+                )
+            elif tag.role == "key":
+                self.error(
+                    tag.location,
+                    f"`{tag.tag}` on a mapping key means nothing: ignored (it goes before the "
+                    f"value: `ports: {tag.tag} []`)",
+                )
+            elif tag.role == "document":
+                self.error(tag.location, f"`{tag.tag}` on a whole document means nothing: ignored")
+            elif tag.role == "item" and tag.tag == OVERRIDE:
+                self.error(
+                    tag.location,
+                    f"`{OVERRIDE}` on a list item changes nothing: it replaces a whole value "
+                    f"(`ports: {OVERRIDE} [...]`)",
+                )
+            else:
+                usable = True
+        if not usable:
+            return ()
+        version_1 = "services" not in top and not any(
+            isinstance(k, str) and k in _TOP_LEVEL_KEYS for k in top
+        )
+        tagged: list[_Tagged] = []
+        self._walk_tags(top, ("services",) if version_1 else (), tagged)
+        return tuple(tagged)
+
+    def _walk_tags(
+        self, value: YMap | YList, path: tuple[Any, ...] | None, out: list[_Tagged]
+    ) -> None:
+        """`path`: the mapping keys down to `value`, None inside a list (where a tag clears
+        nothing that earlier files set)."""
+        if isinstance(value, YList):
+            if RESET in value.tags.values():
+                kept = [i for i in range(len(value)) if value.tags.get(i) != RESET]
+                items, places = [value[i] for i in kept], [value.at(i) for i in kept]
+                value[:] = items
+                value.item_locations[:] = places
+            value.tags = {}
+            for item in value:
+                if isinstance(item, YMap | YList):
+                    self._walk_tags(item, None, out)
+            return
+        tags = value.tags
+        for key in list(value):
+            child = value[key]
+            tag = tags.get(key)
+            here = None if path is None else (*path, key)
+            if tag == RESET:
+                if here is not None:
+                    out.append(_Tagged(here, value.at(key), override=False))
+                del value[key]
+                value.key_locations.pop(key, None)
+                value.value_locations.pop(key, None)
+                continue
+            if tag == OVERRIDE:
+                if here is not None:
+                    out.append(_Tagged(here, value.at(key), override=True))
+                single = child is not None and not isinstance(child, YMap | YList)
+                if single and not _scalar_merges(here):
+                    self.error(
+                        value.at(key),
+                        f"`{OVERRIDE}` on a single value changes nothing: it replaces the "
+                        f"earlier value anyway (`{RESET} null` removes it)",
+                    )
+            if isinstance(child, YMap | YList):
+                self._walk_tags(child, here, out)
+
+    def _clear_bind_volumes(self, tagged: Sequence[_Tagged]) -> None:
+        """Forget the bound named volumes that an `-f` file's `!reset`/`!override` clear."""
+        for item in tagged:
+            if item.path[:1] == ("volumes",):
+                if len(item.path) == 1:
+                    self.bind_volumes.clear()
+                elif len(item.path) == 2:
+                    self.bind_volumes.pop(str(item.path[1]), None)
 
     def _bind_volumes(self, top: YMap, base_dir: Path) -> None:
         """Top-level volumes of the local driver with `o: bind`: a host folder under a name."""
@@ -479,7 +679,7 @@ class _Loader:
             for named in resolved:
                 loaded = self.load_file(Path(named.value), folder, env, named.location, depth + 1)
                 if loaded is not None:
-                    _merge_services_into(included, loaded.services)
+                    self.merge_file_into(included, loaded)
             for name, service in included.items():
                 if name in services:
                     self.error(
@@ -490,74 +690,104 @@ class _Loader:
                 else:
                     services[name] = service
 
-    def _resolve_extends(
-        self,
-        services: dict[str, _Service],
-        file_dir: Path,
-        env: dict[str, str],
-        depth: int,
-    ) -> dict[str, _Service]:
-        resolved: dict[str, _Service] = {}
+    # -- extends
 
-        def resolve(name: str, chain: tuple[str, ...]) -> _Service:
-            if name in resolved:
-                return resolved[name]
-            service = services[name]
-            extends = service.value.get("extends")
-            if "extends" not in service.value:
-                resolved[name] = service
-                return service
+    def resolved_services(self, loaded: _LoadedFile) -> dict[str, _Service]:
+        """A file's services with their `extends` applied."""
+        return {name: self._extended(loaded, name, ()) for name in loaded.services}
+
+    def _extended(
+        self, loaded: _LoadedFile, name: str, chain: tuple[tuple[str, str], ...]
+    ) -> _Service:
+        """Service `name` of `loaded` merged onto the service it extends; `chain` holds the
+        (file, service) pairs already on the way, to catch a cycle."""
+        known = loaded.resolved.get(name)
+        if known is not None:
+            return known
+        service = loaded.services[name]
+        result = service
+        if "extends" in service.value:
             own = _without(service.value, "extends")
-            result = _Service(name, own, service.anchor)
-            at = service.value.at("extends")
-            base_name: Located[str] | None = None
-            base_file: Located[str] | None = None
-            if isinstance(extends, str):
-                base_name = Located(extends, at)
-            elif isinstance(extends, YMap):
-                base_name = self._string(extends, "service", f"services.{name}.extends")
-                if "file" in extends:
-                    base_file = self._string(extends, "file", f"services.{name}.extends")
-                if base_name is None and "service" not in extends:
-                    self.error(at, f"services.{name}.extends needs a `service`")
+            link = (os.path.normpath(str(loaded.path)), name)
+            base = self._extends_base(loaded, service, (*chain, link))
+            if base is None:
+                result = _Service(name, own, service.anchor)
             else:
-                self.error(
-                    at, f"services.{name}.extends must be a string or a mapping, not "
-                    f"{_kind(extends)}"
-                )  # fmt: skip
-            base: _Service | None = None
-            if base_name is not None and base_file is not None:
-                target = Path(_join(file_dir, base_file.value))
-                loaded = self.load_file(target, target.parent, env, base_file.location, depth + 1)
-                if loaded is not None:
-                    base = loaded.services.get(base_name.value)
-                    if base is None:
-                        self.error(
-                            base_name.location,
-                            f"services.{name}.extends: no service `{base_name.value}` in "
-                            f"{self.display(target)}",
-                        )
-            elif base_name is not None:
-                if base_name.value in chain or base_name.value == name:
-                    self.error(
-                        base_name.location,
-                        f"services.{name}.extends: `{base_name.value}` extends itself in a cycle",
-                    )
-                elif base_name.value not in services:
-                    self.error(
-                        base_name.location,
-                        f"services.{name}.extends: no service `{base_name.value}` in this file",
-                    )
-                else:
-                    base = resolve(base_name.value, (*chain, name))
-            if base is not None:
-                result = _Service(name, _merge_maps(base.value, own, ""), service.anchor)
-            resolved[name] = result
-            return result
+                inherited = _cleared_for(name, base.value, loaded.tagged)
+                result = _Service(name, _merge_maps(inherited, own, ""), service.anchor)
+        loaded.resolved[name] = result
+        return result
 
-        for name in services:
-            resolve(name, ())
-        return {name: resolved[name] for name in services}
+    def _extends_base(
+        self, loaded: _LoadedFile, service: _Service, chain: tuple[tuple[str, str], ...]
+    ) -> _Service | None:
+        """The service that `service` extends, itself extended; None (with an error where
+        needed) when there is none to be had."""
+        name = service.name
+        where = f"services.{name}.extends"
+        extends = service.value.get("extends")
+        at = service.value.at("extends")
+        base_name: Located[str] | None = None
+        base_file: Located[str] | None = None
+        if isinstance(extends, str):
+            base_name = Located(extends, at)
+        elif isinstance(extends, YMap):
+            base_name = self._string(extends, "service", where)
+            if "file" in extends:
+                base_file = self._string(extends, "file", where)
+            if base_name is None and "service" not in extends:
+                self.error(at, f"{where} needs a `service`")
+        else:
+            self.error(at, f"{where} must be a string or a mapping, not {_kind(extends)}")
+        if base_name is None:
+            return None
+        if len(chain) > MAX_EXTENDS_CHAIN:
+            self.error(
+                base_name.location,
+                f"{where}: more than {MAX_EXTENDS_CHAIN} services extend one another: refused",
+            )
+            return None
+        target = loaded
+        if base_file is not None:
+            path = Path(_join(loaded.base_dir, base_file.value))
+            found = self.load_file(
+                path, path.parent, loaded.env, base_file.location, loaded.depth + 1,
+                includes=False,
+            )  # fmt: skip
+            if found is None:
+                return None
+            target = found
+        ref = base_name.value
+        if ref not in target.services:
+            if base_file is not None:
+                problem = f"no service `{ref}` in {self.display(target.path)}"
+            else:
+                problem = f"no service `{ref}` in this file" + self._elsewhere(ref, loaded)
+            self.error(base_name.location, f"{where}: {problem}")
+            return None
+        link = (os.path.normpath(str(target.path)), ref)
+        if link in chain:
+            message = f"{where}: `{ref}` extends itself in a cycle"
+            if any(file != link[0] for file, _ in chain):
+                steps = [*chain[chain.index(link) :], link]
+                message = (
+                    f"{where}: `{ref}` in {self.display(target.path)} extends itself in a cycle: "
+                    + " -> ".join(f"{s} in {self.display(Path(f))}" for f, s in steps)
+                )
+            self.error(base_name.location, message)
+            return None
+        return self._extended(target, ref, chain)
+
+    def _elsewhere(self, ref: str, loaded: _LoadedFile) -> str:
+        """A hint when the service an `extends` without `file` names is in another `-f`
+        file: there docker compose does not look."""
+        for other in self.project_files:
+            if other is not loaded and ref in other.services:
+                return (
+                    f" (it is in {self.display(other.path)}, which `extends` reaches only with "
+                    "`file:`)"
+                )
+        return ""
 
     # -- typed reads of a mapping's values
 
@@ -621,8 +851,16 @@ class _Loader:
 
     # -- projection
 
-    def project(self, service: _Service, env: Mapping[str, str]) -> ContainerSpec:
-        """The ContainerSpec of one merged service."""
+    def profiles_of(self, service: _Service) -> tuple[str, ...]:
+        """The profiles that gate a service (none: it always starts)."""
+        names = self._string_list(service.value, "profiles", f"services.{service.name}")
+        return tuple(dict.fromkeys(name.value for name in names))
+
+    def project(
+        self, service: _Service, env: Mapping[str, str], profiles: Sequence[str] = ()
+    ) -> ContainerSpec:
+        """The ContainerSpec of one merged service; `profiles` (those that gate it) are named
+        after its name, so that every message says when the service runs."""
         s = service.value
         where = f"services.{service.name}"
         spec: dict[str, Any] = {}
@@ -644,9 +882,13 @@ class _Loader:
         spec["ports"] = tuple(self._ports(s, where))
         spec["env"] = tuple(self._environment(s, where, env))
         self._limits(s, where, spec)
+        label = f"service `{service.name}`"
+        if profiles:
+            plural = "s" if len(profiles) > 1 else ""
+            label += f" (profile{plural} " + ", ".join(f"`{p}`" for p in profiles) + ")"
         return ContainerSpec(
             kind=COMPOSE,
-            name=f"service `{service.name}`",
+            name=label,
             resource=where,
             anchor=service.anchor,
             **{k: v for k, v in spec.items() if v is not None},
@@ -1076,6 +1318,8 @@ def _merge_maps(base: YMap, over: YMap, path: str) -> YMap:
     for key, value in over.items():
         field = f"{path}.{key}" if path else str(key)
         if key in merged:
+            if value is None and field not in _REPLACED and path not in _MAPPING_LIKE:
+                continue  # Compose keeps the earlier value; `!reset` is what removes it
             merged[key] = _merge_values(merged[key], merged.at(key), value, over.at(key), field)
         else:
             merged[key] = value
@@ -1192,7 +1436,7 @@ _LIST_KEYS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _without(mapping: YMap, key: str) -> YMap:
+def _without(mapping: YMap, key: Any) -> YMap:
     copy = YMap(mapping.location)
     for name, value in mapping.items():
         if name != key:
@@ -1200,6 +1444,43 @@ def _without(mapping: YMap, key: str) -> YMap:
             copy.key_locations[name] = mapping.key_locations.get(name, mapping.location)
             copy.value_locations[name] = mapping.at(name)
     return copy
+
+
+def _without_path(mapping: YMap, keys: tuple[Any, ...], path: str) -> YMap:
+    """A copy of `mapping` without the value the mapping keys `keys` lead to (`mapping` itself
+    when there is none); `path` is the dotted key of `mapping` inside its service. An
+    `environment`, `labels`, `sysctls` or `annotations` list counts as its mapping."""
+    key = keys[0]
+    if key not in mapping:
+        key = next((k for k in mapping if str(k) == str(key)), None)
+        if key is None:
+            return mapping
+    if len(keys) == 1:
+        return _without(mapping, key)
+    field = f"{path}.{key}" if path else str(key)
+    child = mapping[key]
+    if field in _MAPPING_LIKE and isinstance(child, YList):
+        child = _as_mapping(child)
+    if not isinstance(child, YMap):
+        return mapping
+    inner = _without_path(child, keys[1:], field)
+    if inner is child and not isinstance(mapping[key], YList):
+        return mapping
+    copy = _without(mapping, None)
+    copy[key] = inner
+    return copy
+
+
+def _scalar_merges(path: tuple[Any, ...] | None) -> bool:
+    """Whether a single value at `path` would merge with an earlier one rather than replace
+    it (`build: ./dir` onto a `build` mapping, `env_file: a.env` onto a list), so that
+    `!override` changes something there."""
+    return (
+        path is not None
+        and len(path) == 3
+        and path[0] == "services"
+        and (path[2] == "build" or path[2] in _LIST_OR_STRING)
+    )
 
 
 # --- paths ------------------------------------------------------------------------------------
