@@ -156,6 +156,22 @@ def test_the_catalogue_is_listed_page_by_page(registry: Registry, catalog: list[
     ]
 
 
+def test_the_real_registry_over_plain_http_needs_insecure_registry(
+    registry: Registry, catalog: list[str], tmp_path: Path
+) -> None:
+    """Without `--insecure-registry`, HTTPS to the plain HTTP registry fails, and the message
+    names the option to add."""
+    result = _run(
+        "image", "--catalog", registry.host, "--format", "json", "-o", "report.json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    (error,) = json.loads((tmp_path / "report.json").read_text())["errors"]
+    assert error["message"].endswith(
+        f"(a registry on loopback that serves plain HTTP needs --insecure-registry {registry.host})"
+    )
+
+
 def test_shards_in_separate_processes_audit_each_image_once_and_merge(
     registry: Registry, catalog: list[str], tmp_path: Path
 ) -> None:
@@ -262,16 +278,20 @@ def test_shards_in_separate_processes_audit_each_image_once_and_merge(
         f"shard_{i}.json" for i in range(SHARDS)
     ]
 
-    # Overlapping reports: the repeated shard adds nothing.
+    # Overlapping reports: a copy of a shard adds nothing, and a file named twice is read once.
+    (tmp_path / "copy_0.json").write_bytes((tmp_path / "shard_0.json").read_bytes())
     overlapping = _run(
-        "merge", "shard_0.json", "shard_1.json", "shard_0.json", "shard_2.json", "--format",
-        "json", "-o", "overlap.json", cwd=tmp_path,
+        "merge", "shard_0.json", "shard_1.json", "copy_0.json", "shard_2.json", "shard_1.json",
+        "--format", "json", "-o", "overlap.json", cwd=tmp_path,
     )  # fmt: skip
     assert overlapping.returncode == 2
     overlap = json.loads((tmp_path / "overlap.json").read_text())
     assert _finding_keys(overlap) == union_findings
     assert len(overlap["findings"]) == len(merged["findings"])
     assert overlap["fleet"]["duplicates"] == len(shards[0]["findings"])
+    assert [entry["file"] for entry in overlap["fleet"]["reports"]] == [
+        "shard_0.json", "shard_1.json", "copy_0.json", "shard_2.json",
+    ]  # fmt: skip
     assert len(overlap["targets"]) == len(merged["targets"])
 
     # A corrupt report is an error entry naming the file; the others are merged.
