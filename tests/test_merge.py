@@ -187,6 +187,15 @@ def test_a_merged_report_is_not_scoped_again(tree: Any, tmp_path: Path) -> None:
     first = merge_files([node_a, node_b, scan])
     assert again.to_dict()["findings"] == first.to_dict()["findings"]
     assert sorted(t.path for t in again.targets) == sorted(t.path for t in first.targets)
+    # The hosts of the fleet report are still summarised, with the files that hold them.
+    assert again.fleet is not None and first.fleet is not None
+    hosts = {h["host"]: h for h in again.fleet["hosts"]}
+    assert set(hosts) == {"node-a", "node-b"}
+    assert hosts["node-a"]["reports"] == [str(fleet), str(node_a)]
+    assert hosts["node-b"]["reports"] == [str(fleet)]
+    for entry in first.fleet["hosts"]:
+        assert hosts[entry["host"]]["by_severity"] == entry["by_severity"]
+        assert hosts[entry["host"]]["findings"] == entry["findings"] > 0
 
 
 def test_a_host_finding_has_a_fingerprint_per_host(tmp_path: Path) -> None:

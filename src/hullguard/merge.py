@@ -86,6 +86,20 @@ class SourceReport:
             return None
         return self.host or Path(self.file).name
 
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The machines whose findings this report holds: its scope, or the hosts of an
+        earlier fleet report's summary (its findings already scoped to them)."""
+        if self.scope is not None:
+            return frozenset({self.scope})
+        fleet = self.report.fleet if self.report is not None else None
+        entries = fleet.get("hosts") if fleet is not None else None
+        return frozenset(
+            e["host"]
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, Mapping) and isinstance(e.get("host"), str)
+        )
+
 
 def read_report(path: str | Path) -> SourceReport:
     """The report in `path` (`-`: standard input); an unreadable file or a document that is
@@ -179,6 +193,7 @@ def merge_reports(
             errors[_scoped_error(error, scope)] = None
         prefix = f"{scope}:" if scope is not None else ""
         names = {prefix + n for t in report.targets for n in (t.path, f"{t.kind}/{t.path}")}
+        nested = source.hosts if scope is None else frozenset()
         for finding in report.findings:
             scoped = _scoped_finding(finding, scope)
             if scoped.fingerprint and scoped.fingerprint in baseline:
@@ -186,8 +201,9 @@ def merge_reports(
                 continue
             key = (_identity(scoped), finding_target(scoped, names))
             findings.setdefault(key, scoped)
-            if scope is not None:
-                hosts.setdefault(scope, {})[key] = scoped
+            owner = scope if scope is not None else _host_of(scoped, nested)
+            if owner is not None:
+                hosts.setdefault(owner, {})[key] = scoped
     merged = tuple(findings.values())
     fleet = {
         "reports": [_source_summary(source) for source in sources],
@@ -197,7 +213,7 @@ def merge_reports(
         ]
         + [
             {"host": name, "reports": _files_of(sources, name), **_counts(())}
-            for name in sorted({s.scope for s in sources if s.scope} - set(hosts))
+            for name in sorted(set().union(*(s.hosts for s in sources)) - set(hosts))
         ],
         "images": _image_summaries(targets, merged),
         "duplicates": sum(len(s.report.findings) for s in sources if s.report) - len(merged),
@@ -309,8 +325,17 @@ def _source_summary(source: SourceReport) -> dict[str, Any]:
     }
 
 
-def _files_of(sources: Sequence[SourceReport], scope: str) -> list[str]:
-    return [s.file for s in sources if s.scope == scope]
+def _files_of(sources: Sequence[SourceReport], host: str) -> list[str]:
+    return [s.file for s in sources if host in s.hosts]
+
+
+def _host_of(finding: Finding, hosts: frozenset[str]) -> str | None:
+    """The host of a finding already scoped (`HOST:...`) to one of `hosts`, else None."""
+    if not hosts:
+        return None
+    place = finding.location.path or finding.location.logical or ""
+    host = place.split(":", 1)[0]
+    return host if host in hosts else None
 
 
 def _image_summaries(
