@@ -241,7 +241,9 @@ def test_the_rest_is_read_after_an_error() -> None:
 def test_deep_nesting_is_bounded() -> None:
     text = "node " + "{ " * 5000 + "}" * 5000
     result = load_jenkinsfile(text, "Jenkinsfile")
-    assert any("nested deeper than" in e.message for e in result.errors)
+    assert [e.message for e in result.errors] == [
+        "nested deeper than 100 levels; the rest is not read"
+    ]
 
 
 def test_no_input_raises() -> None:
@@ -292,4 +294,22 @@ def test_a_scan_finds_jenkinsfiles_in_a_tree(tmp_path: Path) -> None:
         ("HG610", 5, "Image"),
         ("HG611", 5, "Image"),
         ("HG615", 3, "pipeline"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sh " + "(" * 3000 + ")" * 3000,
+        "node " + "a " * 5000,
+        "x = " + "[" * 3000,
+        "node " + "{ stage('a') " * 2000,
+    ],
+    ids=["parentheses", "words", "brackets", "stages"],
+)
+def test_any_nesting_is_bounded(text: str) -> None:
+    result = load_jenkinsfile(text, "Jenkinsfile")
+    assert result.pipeline is not None
+    assert [e.message for e in result.errors] == [
+        "nested deeper than 100 levels; the rest is not read"
     ]

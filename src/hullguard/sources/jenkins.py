@@ -47,7 +47,7 @@ from hullguard.spec import CI, ContainerSpec, EnvVar
 
 PLATFORM = "jenkins"
 TOP_LEVEL_JOB = "pipeline"
-MAX_DEPTH = 200
+MAX_DEPTH = 100  # blocks, calls and brackets nested in one another
 _NAME_START = re.compile(r"[A-Za-z_$]")
 _NAME = re.compile(r"[A-Za-z0-9_$]*")
 _PUNCTUATION = frozenset("{}()[],:=.")
@@ -235,16 +235,23 @@ class _Parser:
     def error(self, token: _Token, message: str) -> None:
         self.errors.append(ErrorEntry(self.display, message, line=token.line, column=token.column))
 
+    def deeper(self, token: _Token | None) -> bool:
+        """Go one level deeper; past MAX_DEPTH the rest of the file is not read (said once)."""
+        if self.depth < MAX_DEPTH:
+            self.depth += 1
+            return True
+        if token is not None and not self.truncated:
+            self.error(token, f"nested deeper than {MAX_DEPTH} levels; the rest is not read")
+        self.truncated = True
+        self.i = len(self.tokens)
+        return False
+
     def statements(self, opener: _Token | None) -> list[_Call]:
         """Calls until the `}` that closes `opener` (or the end of the file at the top)."""
-        self.depth += 1
         calls: list[_Call] = []
+        if not self.deeper(opener or self.peek()):
+            return calls
         try:
-            if self.depth > MAX_DEPTH:
-                if opener is not None:
-                    self.error(opener, f"blocks nested deeper than {MAX_DEPTH}; not read")
-                self.i = len(self.tokens)
-                return calls
             while (token := self.peek()) is not None:
                 if token.kind == "punct" and token.text == "}":
                     self.i += 1
@@ -268,6 +275,16 @@ class _Parser:
 
     def call(self) -> _Call:
         first = self.tokens[self.i]
+        if not self.deeper(first):
+            return _Call([first.text], [[]], first.line, first.column)
+        try:
+            return self.chain(first)
+        finally:
+            self.depth -= 1
+
+    def chain(self, first: _Token) -> _Call:
+        """`a.b(...).c(...)`, then its arguments without parentheses, or its assigned value,
+        and the closure that follows."""
         self.i += 1
         call = _Call([first.text], [[]], first.line, first.column)
         while True:
@@ -304,6 +321,14 @@ class _Parser:
     def arguments(self) -> list[_Arg]:
         """`( ... )` or `[ ... ]`: comma-separated arguments, named ones included."""
         opener = self.tokens[self.i]
+        if not self.deeper(opener):
+            return []
+        try:
+            return self.bracketed(opener)
+        finally:
+            self.depth -= 1
+
+    def bracketed(self, opener: _Token) -> list[_Arg]:
         closer = _CLOSERS[opener.text]
         self.i += 1
         found: list[_Arg] = []
