@@ -4,14 +4,17 @@ Each report is read back into a `Report` (`Report.from_dict`). A report made by 
 (its `origin.command`, or, for reports that predate `origin`, a target of kind `host`) describes
 one machine: its targets, findings and errors are scoped to that machine by prefixing their
 paths and logical locations with `HOST:` (`node-a:host`, `node-a:container/web:...`), so that
-the same daemon setting on two nodes stays two findings. Other reports (images, source trees)
-describe things that are the same wherever they were audited and are not scoped.
+the same daemon setting on two nodes stays two findings, each with a fingerprint of its host
+(GitLab keeps one issue per fingerprint; a baseline of a fleet report accepts a finding on one
+node only). Other reports (images, source trees) describe things that are the same wherever
+they were audited and are not scoped; nor is an earlier fleet report (it has a `fleet`
+summary), whose findings are scoped already.
 
 Findings are deduplicated by fingerprint and target (the scoped path, or the object of the
 scoped logical location); targets and errors are unioned, identical entries kept once. A file
 that cannot be read or is not a report is an error entry naming it (with the line, for JSON that
 does not parse) and an unreadable target of kind `report`, so that the merged report exits 2;
-the other files are still merged.
+the other files are still merged. A file named twice is read once; `-` is standard input.
 
 The merged report carries a `fleet` summary: per source report, per audited host and per image,
 the number of findings by severity and by pillar.
