@@ -56,6 +56,7 @@ pipeline {
                     docker push \\$REGISTRY/app:${env.BUILD_ID}
                 \"\"\", returnStatus: true)
                 sh script: 'echo named', label: 'named'
+                def head = sh(returnStdout: true, script: 'git rev-parse HEAD').trim()
                 bat 'dir'
             }
         }
@@ -81,9 +82,9 @@ def test_declarative_stages_are_jobs_with_their_scripts() -> None:
     assert [(j.name, j.location.line) for j in pipeline.jobs] == [
         ("pipeline", 1),
         ("Build", 8),
-        ("Checks", 24),
-        ("Unit", 26),
-        ("Lint", 27),
+        ("Checks", 25),
+        ("Unit", 27),
+        ("Lint", 28),
     ]
     assert _commands(_job(pipeline, "Build")) == [
         ("make", ("build",), 10, 21),
@@ -92,10 +93,11 @@ def test_declarative_stages_are_jobs_with_their_scripts() -> None:
         ("echo", ("it's $HOME",), 15, 21),
         ("docker", ("push", "$REGISTRY/app:${env.BUILD_ID}"), 18, 21),
         ("echo", ("named",), 20, 29),
+        ("git", ("rev-parse", "HEAD"), 21, 60),
     ]
-    assert _commands(_job(pipeline, "Unit")) == [("make", ("test",), 26, 45)]
-    assert _commands(_job(pipeline, "Lint")) == [("make", ("lint",), 28, 33)]
-    assert _commands(_job(pipeline, "pipeline")) == [("make", ("clean",), 34, 22)]
+    assert _commands(_job(pipeline, "Unit")) == [("make", ("test",), 27, 45)]
+    assert _commands(_job(pipeline, "Lint")) == [("make", ("lint",), 29, 33)]
+    assert _commands(_job(pipeline, "pipeline")) == [("make", ("clean",), 35, 22)]
     assert _job(pipeline, "Checks").steps == ()
 
 

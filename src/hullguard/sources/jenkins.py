@@ -451,7 +451,7 @@ class _Reader:
                 name, equals, value = token.text.partition("=")
                 if equals and name:
                     job.variables.append(EnvVar(name.strip(), value, self.at(token)))
-        if names == ["sh"]:
+        if head == "sh":  # `sh '...'`, and `sh(...).trim()` too
             self.shell(call, job)
         elif head == "docker" and "image" in names:
             self.docker_image(call, job)
