@@ -25,10 +25,12 @@ def image_signature_invalid(spec: ContainerSpec, ctx: Context) -> Iterator[Findi
     """
     ## What it does
     When signed images are required (`--require-signed --key cosign.pub`, or a Sigstore
-    trusted root with the signer's identity in `[signatures]`), flags a container whose
+    trusted root with the signer's identity in `[signatures]` or `--trusted-root`,
+    `--certificate-identity[-regexp]` and `--certificate-oidc-issuer`), flags a container whose
     image, pinned by digest, has no signature that verifies: none at all, one by another key,
     one over another digest, a tampered payload, a keyless signature from another identity
-    or OIDC issuer, a certificate from an unknown CA or expired when it was logged, a bad log
+    or OIDC issuer, a certificate from an unknown CA or expired when it was logged, a
+    certificate without a valid SCT from a CT log of the trusted root, a bad log
     timestamp (SET), an image the registry does not have, or a malformed digest. Signatures
     are looked for where cosign keeps them (the `sha256-<hex>.sig` tag, Sigstore bundles
     among the referrers); the message gives the reasons.
@@ -61,8 +63,10 @@ def image_signature_invalid(spec: ContainerSpec, ctx: Context) -> Iterator[Findi
     The registry is asked before the rules run, once per distinct reference; a registry that
     cannot be reached is HG622's, not a finding here. Keyless (Fulcio certificate) signatures
     are verified offline against `trusted-root` (Sigstore's `trusted_root.json`) with
-    `certificate-identity` (or `certificate-identity-regexp`) and `certificate-oidc-issuer`;
-    without a trusted root they are reported as present but not verified offline.
+    `certificate-identity` (or `certificate-identity-regexp`) and `certificate-oidc-issuer`
+    (the command-line options of the same names replace them), the certificate's embedded SCT
+    against the trusted root's CT logs; without a trusted root they are reported as present
+    but not verified offline.
     """
     if not policy_on(ctx) or spec.signature is None:
         return
