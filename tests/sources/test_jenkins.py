@@ -315,3 +315,41 @@ def test_any_nesting_is_bounded(text: str) -> None:
     assert [e.message for e in result.errors] == [
         "nested deeper than 100 levels; the rest is not read"
     ]
+
+
+def test_a_kubernetes_agent_pod_is_read_at_its_lines() -> None:
+    text = """\
+pipeline {
+  agent {
+    kubernetes {
+      yaml '''
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: docker
+            image: docker:27-dind
+            securityContext:
+              privileged: true
+        '''
+    }
+  }
+  stages { stage('Build') { steps { sh 'docker build .' } } }
+}
+"""
+    (spec,) = _job(_pipeline(text), "pipeline").containers
+    assert spec.image is not None
+    assert (spec.image.value, spec.image.location.line, spec.image.location.column) == (
+        "docker:27-dind",
+        10,
+        20,
+    )
+    assert spec.privileged is not None and spec.privileged.location.line == 12
+
+
+def test_a_kubernetes_agent_pod_that_is_not_yaml_is_an_error() -> None:
+    text = "pipeline {\n  agent { kubernetes {\n    yaml '''\n      kind: [\n    '''\n  } }\n}\n"
+    result = load_jenkinsfile(text, "Jenkinsfile")
+    (error,) = result.errors
+    assert error.message.startswith("invalid YAML: while parsing a flow node")
+    assert error.line == 6  # where the YAML ends: the string closed on line 5

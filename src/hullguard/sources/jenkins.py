@@ -14,7 +14,9 @@ What becomes the Pipeline:
   their exact lines; `docker run` lines in them are containers as in any script;
 - `agent { docker { image '...' args '...' } }` (or `agent { docker 'image' }`) is the job's
   container, its `args` read as `docker run` flags; so are `docker.image('...').inside(args)`,
-  `.withRun(args)` and `.run(args)` of the Docker Pipeline plugin;
+  `.withRun(args)` and `.run(args)` of the Docker Pipeline plugin; the containers of
+  `agent { kubernetes { yaml '...' } }` are read from that pod manifest by the Kubernetes
+  source, at their lines in the Jenkinsfile;
 - `docker.build(...)` is a build step, and `.push()` on an image a push step (as `uses` steps
   named `docker.build` and `docker.push`);
 - `environment { NAME = 'value' }` and `withEnv(['NAME=value'])` are the job's variables
@@ -43,6 +45,7 @@ from hullguard.sources.ci import (
     _split_words,
 )
 from hullguard.sources.docker_cli import RunSettings, parse_options, runs_from_script, shell_errors
+from hullguard.sources.kubernetes import load_kubernetes
 from hullguard.spec import CI, ContainerSpec, EnvVar
 
 PLATFORM = "jenkins"
@@ -475,6 +478,8 @@ class _Reader:
 
     def agent(self, call: _Call, job: _JobBuilder) -> None:
         for inner in call.block or []:
+            if inner.names == ["kubernetes"]:
+                self.pod(inner, job)
             if inner.names != ["docker"]:
                 continue
             image: _Token | None = next(iter(inner.strings()), None)
@@ -492,6 +497,23 @@ class _Reader:
                 options.extend(named_args.strings)
             if image is not None:
                 self.container(job, image, options, f"agent of {_where(job)}", "agent")
+
+    def pod(self, call: _Call, job: _JobBuilder) -> None:
+        """`agent { kubernetes { yaml '...' } }`: the pod's containers, read by the Kubernetes
+        source at the lines the YAML sits on in the Jenkinsfile."""
+        for setting in call.block or []:
+            strings = setting.strings()
+            if setting.names != ["yaml"] or not strings:
+                continue
+            token = strings[0]
+            first_line = token.positions[0][1] if token.positions else token.line
+            # blank lines up to the string's first line keep every YAML line at its own line
+            result = load_kubernetes("\n" * (first_line - 1) + token.text, self.display)
+            if result.skipped is not None:
+                continue
+            self.errors.extend(result.errors)
+            job.containers.extend(result.containers)
+            self.containers.extend(result.containers)
 
     def docker_image(self, call: _Call, job: _JobBuilder) -> None:
         names = call.names
