@@ -28,7 +28,8 @@ def docker_in_docker_insecure(pipeline: Pipeline, ctx: Context) -> Iterator[Find
     privileged. In GitLab it cannot do otherwise: the daemon starts only on a runner with
     `privileged = true`. In GitHub the finding is made when `options` holds `--privileged`;
     in a Jenkinsfile when a Docker agent's `args`, or `docker.image('docker:dind')`'s
-    `.withRun(...)`, `.inside(...)` or `.run(...)`, hold it.
+    `.withRun(...)`, `.inside(...)` or `.run(...)`, hold it, or when a Kubernetes agent's pod
+    sets `privileged: true` on it.
 
     Flags, at the variable's line, TLS turned off between the job and that daemon:
     `DOCKER_TLS_CERTDIR: ""` (the image then listens on plain TCP 2375), or `DOCKER_HOST`

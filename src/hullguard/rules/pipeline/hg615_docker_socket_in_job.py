@@ -29,8 +29,8 @@ def docker_socket_in_job_container(pipeline: Pipeline, ctx: Context) -> Iterator
     Actions through `options: -v /var/run/docker.sock:/var/run/docker.sock` (or `--volume`,
     `--mount`) or `volumes:` of `container:` and `services:`; in Jenkinsfiles through a
     Docker agent's `args` (`agent { docker { args '-v /var/run/docker.sock:...' } }`) or the
-    arguments of `docker.image(...).inside(...)`, `.withRun(...)` and `.run(...)`. The
-    finding is on the mount.
+    arguments of `docker.image(...).inside(...)`, `.withRun(...)` and `.run(...)`, or a
+    `hostPath` volume of a Kubernetes agent's pod. The finding is on the mount.
 
     GitLab pipelines cannot mount host paths: a socket given to GitLab jobs is set in the
     runner's `config.toml` (`volumes = ["/var/run/docker.sock:/var/run/docker.sock"]`),
