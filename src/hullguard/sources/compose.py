@@ -297,6 +297,8 @@ class _Loader:
                 lines = self._lines[path] = self._texts[path].split("\n")
             if lines is not None and 0 < line <= len(lines):
                 written = lines[line - 1][column - 1 : end - 1].strip()
+                while written[:1] in ("!", "&"):  # a tag or an anchor before the value
+                    written = written.partition(" ")[2].lstrip()
                 if written:
                     return written
         return str(value)

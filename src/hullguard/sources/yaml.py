@@ -296,10 +296,16 @@ _SCALAR_TAGS = {
 
 def _scalar(node: Any) -> Any:
     """A scalar's value as the safe loader resolves it: ints, floats, bools and null; every
-    other tag (strings, timestamps, binary, unknown `!tags`) stays the text as written."""
+    other tag (strings, timestamps, binary) stays the text as written. A plain scalar with an
+    application tag (`!reset null`) is resolved as if untagged."""
     tag = node.tag
     if tag not in _SCALAR_TAGS:
-        return node.value
+        if node.style or tag.startswith(_CORE_TAG):
+            return node.value
+        tag = _CONSTRUCTOR.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+        if tag not in _SCALAR_TAGS:
+            return node.value
+        node = yaml.ScalarNode(tag, node.value)
     try:
         return yaml.SafeLoader.yaml_constructors[tag](_CONSTRUCTOR, node)
     except (yaml.YAMLError, ValueError, TypeError):
