@@ -285,6 +285,15 @@ def _image_report_options(command: _F) -> _F:
     type=click.Path(exists=True, dir_okay=False),
     help="A Compose file; several are merged as `docker compose -f a -f b` merges them.",
 )
+@click.option(
+    "--compose-profile",
+    "compose_profiles",
+    multiple=True,
+    metavar="NAME",
+    help="Judge only the Compose services `docker compose --profile NAME up` starts (repeatable, "
+    "or comma-separated; `*` is every profile). Default: every service, those a profile gates "
+    "naming it.",
+)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
 @click.option(
     "--build-arg",
@@ -300,6 +309,7 @@ def scan(
     paths: tuple[str, ...],
     fmt: str,
     compose_files: tuple[str, ...],
+    compose_profiles: tuple[str, ...],
     output: str | None,
     fail_on: str | None,
     profile: str | None,
@@ -339,6 +349,8 @@ def scan(
             overrides["exclude"] = config.exclude + _split(exclude)
         if max_file_size:
             overrides["max_file_size"] = parse_size(max_file_size)
+        if compose_profiles:
+            overrides["compose_profiles"] = _split(compose_profiles)
         if build_args:
             overrides["build_args"] = {**config.build_args, **_parse_build_args(build_args)}
         return overrides

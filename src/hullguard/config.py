@@ -8,6 +8,7 @@ profile = "default"               # default|pss-baseline|pss-restricted|cis-dock
 exclude = ["vendor/**", "*.tmpl"]
 max-file-size = "5MiB"
 build-args = {BASE = "python:3.12-slim"}
+compose-profiles = ["debug"]       # judge only the Compose services `--profile debug up` starts
 
 [images]                           # which Dockerfile builds an image that manifests run
 "registry.example.com/shop/api" = "api/Dockerfile"   # relative to this file's folder
@@ -61,7 +62,8 @@ PROFILES = ("default", "pss-baseline", "pss-restricted", "cis-docker")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 _KNOWN_KEYS = frozenset(
     {"select", "ignore", "fail-on", "profile", "exclude", "max-file-size", "build-args",
-     "severity", "rules", "images", "sandbox", "signatures", "vulnerabilities"}
+     "severity", "rules", "images", "sandbox", "signatures", "vulnerabilities",
+     "compose-profiles"}
 )  # fmt: skip
 SANDBOX_RULE = "HG603"
 DEFAULT_SANDBOX_RUNTIMES = ("runsc", "kata", "kata-*", "kata-runtime")
@@ -117,6 +119,9 @@ class Config:
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     build_args: Mapping[str, str] = field(default_factory=dict)
+    # Compose profiles enabled, as `docker compose --profile`: only the services that start
+    # with them are judged. None: every service, a gated one naming its profiles.
+    compose_profiles: tuple[str, ...] | None = None
     images: Mapping[str, str] = field(default_factory=dict)  # image repository -> Dockerfile
     severity: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -223,6 +228,9 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
     build_args = data.get("build-args", {})
     if not isinstance(build_args, dict):
         raise ConfigError(f"{source}: `build-args` must be a table of NAME = value")
+    compose_profiles = strings("compose-profiles") if "compose-profiles" in data else None
+    if compose_profiles is not None and not all(p.strip() for p in compose_profiles):
+        raise ConfigError(f"{source}: `compose-profiles` must be a list of profile names")
     images = data.get("images", {})
     if not isinstance(images, dict) or not all(isinstance(v, str) for v in images.values()):
         raise ConfigError(f'{source}: `images` must be a table of image = "path/to/Dockerfile"')
@@ -249,6 +257,7 @@ def config_from_mapping(data: Mapping[str, Any], source: str) -> Config:
         exclude=strings("exclude"),
         max_file_size=parse_size(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)),
         build_args={str(k): str(v) for k, v in build_args.items()},
+        compose_profiles=compose_profiles,
         images={str(k): str(folder / v) for k, v in images.items()},
         severity=severity,
         rule_options=rule_options,

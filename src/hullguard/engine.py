@@ -417,7 +417,12 @@ def _load_compose_project(run: _Run, members: list[Candidate]) -> None:
         run.paths.setdefault(shown, path)
         return shown
 
-    result = load_compose([c.path for c in readable], display, allowed=_inside_scan(run))
+    result = load_compose(
+        [c.path for c in readable],
+        display,
+        allowed=_inside_scan(run),
+        profiles=run.request.config.compose_profiles,
+    )
     run.errors.extend(result.errors)
     for member in readable:
         run.targets.append(Target(COMPOSE, member.display))
