@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hullguard.cli import main
 from hullguard.config import Config
@@ -696,3 +701,46 @@ def test_engine_reports_a_bad_tag_and_still_judges_the_service(tree: TreeWriter)
     report = scan(ScanRequest(paths=(str(key_tagged),), config=Config(select=("HG201",))))
     assert [(f.rule_id, f.location.line) for f in report.findings] == [("HG201", 5)]
     assert [e.line for e in report.errors] == [3]
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+FIELDS = ["image", "user", "privileged", "volumes", "ports", "environment", "cap_add", "build",
+          "env_file", "extends", "profiles", "deploy", "resources", "limits", "memory"]  # fmt: skip
+leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(0, 9000), st.sampled_from(["a", "./x:/x", "80:80", "A=1"])
+)
+trees = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(FIELDS), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+files = st.dictionaries(st.sampled_from(["services", "volumes", "x-a"]),
+                        st.dictionaries(st.sampled_from(["app", "web"]), trees, max_size=2),
+                        min_size=1, max_size=2)  # fmt: skip
+TAGS = ["!reset ", "!override ", "!x ", "!reset\n", "&t !reset ", "*t "]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files, files, st.data())
+def test_tags_anywhere_never_raise(
+    base: dict[str, object], over: dict[str, object], data: st.DataObject
+) -> None:
+    texts = []
+    for document in (base, over):
+        text = yaml.safe_dump(document, default_flow_style=False)
+        for _ in range(data.draw(st.integers(0, 4))):
+            marks = [m.end() for m in re.finditer(r"(: |- |^ *)", text, re.MULTILINE)]
+            where = data.draw(st.sampled_from(marks))
+            text = text[:where] + data.draw(st.sampled_from(TAGS)) + text[where:]
+        texts.append(text)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "compose.yaml").write_text(texts[0])
+        (root / "override.yaml").write_text(texts[1])
+        result = load_compose(
+            [root / "compose.yaml", root / "override.yaml"], lambda p: p.name, profiles=()
+        )
+    assert all(e.path in ("compose.yaml", "override.yaml") and e.line for e in result.errors)
