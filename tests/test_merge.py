@@ -356,6 +356,27 @@ def test_a_file_that_is_not_a_report_says_what_it_is(
     assert "report: not a" not in source.error.message  # said once
 
 
+def test_a_folder_among_the_reports_is_an_error_entry(
+    tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hullguard merge reports/*` where `reports/` holds a folder too: the folder is an
+    unreadable entry (exit 2) and the reports are still merged, as for a missing file."""
+    scan = _scan_report(tree, tmp_path)
+    folder = tmp_path / "old"
+    folder.mkdir()
+    assert _cli("merge", str(scan), str(folder), "--format", "json") == 2
+    merged = json.loads(capsys.readouterr().out)
+    assert _keys(merged) == _keys(_load(scan))
+    assert merged["errors"] == [
+        {
+            "path": str(folder),
+            "line": None,
+            "message": "a folder, not a report: name the report files in it",
+            "kind": "read",
+        }
+    ]
+
+
 def test_unknown_fields_of_a_newer_report_are_ignored(tree: Any, tmp_path: Path) -> None:
     document = _load(_scan_report(tree, tmp_path))
     document["added_later"] = {"x": 1}

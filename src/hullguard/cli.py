@@ -681,9 +681,7 @@ def _render_formats() -> list[str]:
 
 
 @cli.command()
-@click.argument(
-    "reports", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True)
-)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @_format_option(_render_formats())
 @click.option(
     "-o",

@@ -108,6 +108,8 @@ def read_report(path: str | Path) -> SourceReport:
     """The report in `path` (`-`: standard input); an unreadable file or a document that is
     not a report is an error entry naming the file."""
     file = str(path)
+    if file != STDIN and Path(file).is_dir():
+        return _unreadable(file, "a folder, not a report: name the report files in it")
     try:
         if file == STDIN:
             data = sys.stdin.buffer.read(MAX_REPORT_BYTES + 1)
