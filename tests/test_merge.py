@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hullguard import __version__
 from hullguard.cli import main
 from hullguard.merge import finding_target, merge_files, read_report
 from hullguard.model import Finding, Location, Report, Severity
@@ -375,6 +376,20 @@ def test_a_folder_among_the_reports_is_an_error_entry(
             "kind": "read",
         }
     ]
+
+
+def test_a_value_this_version_does_not_know_is_named(tree: Any, tmp_path: Path) -> None:
+    document = _load(_scan_report(tree, tmp_path))
+    document["targets"][0]["status"] = "partial"
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(document))
+    source = read_report(newer)
+    assert source.error is not None
+    assert source.error.message == (
+        f"a hullguard/report/v1 report that hullguard {__version__} cannot read "
+        "(targets[0].status: unknown status 'partial'); a newer version's report needs a merge "
+        "by that version"
+    )
 
 
 def test_unknown_fields_of_a_newer_report_are_ignored(tree: Any, tmp_path: Path) -> None:

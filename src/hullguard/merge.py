@@ -143,7 +143,11 @@ def read_report(path: str | Path) -> SourceReport:
     try:
         report = Report.from_dict(document)
     except ValueError as exc:
-        return _unreadable(file, f"not a {REPORT_SCHEMA} report: {exc}")
+        return _unreadable(
+            file,
+            f"a {REPORT_SCHEMA} report that hullguard {__version__} cannot read ({exc}); a newer "
+            "version's report needs a merge by that version",
+        )
     return SourceReport(file, report)
 
 
