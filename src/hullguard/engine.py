@@ -681,7 +681,23 @@ def _suppressions(run: _Run, display: str) -> Suppressions:
 
 
 def _fingerprint_key(finding: Finding) -> str:
-    """What identifies a finding regardless of where unrelated edits move it."""
+    """What identifies a finding regardless of where unrelated edits move it. A vulnerability
+    is its advisory in one package of one file (lock file, an image's or host's package
+    database): not the installed version, the line's text or the layer that brought the package
+    in, which change while it stays unfixed."""
+    if finding.vulnerability is not None:
+        vuln = finding.vulnerability
+        subject = (finding.location.logical or "").split(" (layer ", 1)[0]  # image/REF:path
+        return "\0".join(
+            (
+                finding.rule_id,
+                finding.location.path or "",
+                subject,
+                str(vuln.get("ecosystem", "")),
+                str(vuln.get("package", "")),
+                str(vuln.get("id", "")),
+            )
+        )
     anchor = " ".join((finding.snippet or "").split()) or finding.location.logical or ""
     parts: tuple[str, ...] = (
         finding.rule_id,
@@ -689,9 +705,6 @@ def _fingerprint_key(finding: Finding) -> str:
         finding.resource or "",
         anchor,
     )
-    if finding.vulnerability is not None:
-        vuln = finding.vulnerability
-        parts += (str(vuln.get("id", "")), str(vuln.get("package", "")))
     return "\0".join(parts)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from hullguard.cli import main
+from hullguard.engine import _fingerprint_key
+from hullguard.model import Finding, Location, Severity
 from hullguard.vuln.model import Advisory, Affected, Event, Range, SeverityScore
 from hullguard.vuln.store import DatabaseWriter, Feed
 from tests.render.test_sarif import SCHEMA_FILE, assert_valid
@@ -193,3 +195,45 @@ def test_severity_unknown_as_trivy_spells_it_is_explained(
     assert "`unknown` is not a level here: a vulnerability with no CVSS vector or rating is" in err
     _, report = scan(capsys, "--db", str(db), "--format", "json", "--severity", "MEDIUM")
     assert [f["vulnerability"]["id"] for f in report["findings"]] == ["PYSEC-7"]
+
+
+def test_a_baselined_vulnerability_stays_baselined_when_its_package_moves_but_stays_affected(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its identity is the advisory, the package and the file: a new pin that is still below
+    the fix, or the line moving, is the same accepted vulnerability (as an alert keeps its
+    identity on code-scanning services until the fix lands)."""
+    db = write_db(
+        tree.parent / "v.db",
+        advisory("PYSEC-1", "alpha", CRITICAL),
+        advisory("PYSEC-3", "beta", CRITICAL),
+    )
+    baseline = tree.parent / "baseline.json"
+    main(["scan", ".", "--db", str(db), "--format", "json", "--output", str(baseline)])
+    capsys.readouterr()
+    (tree / "requirements.txt").write_text("gamma==3.0\nbeta==1.0\nalpha==1.5\n", encoding="utf-8")
+    _, report = scan(capsys, "--db", str(db), "--format", "json", "--baseline", str(baseline))
+    assert report["findings"] == []
+    assert report["summary"]["baselined"] == 2
+
+
+def image_finding(ref: str, origin: str, vuln_id: str = "CVE-2023-4911") -> Finding:
+    status = "/var/lib/dpkg/status"
+    return Finding(
+        "HG630",
+        "vulnerable-image-package",
+        6,
+        Severity.HIGH,
+        f"{vuln_id} in libc6",
+        "image",
+        Location(path=status, logical=f"image/{ref}:{status} ({origin})"),
+        resource="libc6@2.36-9",
+        vulnerability={"id": vuln_id, "package": "libc6", "ecosystem": "Debian:12"},
+    )
+
+
+def test_image_vulnerability_identity_keeps_the_image_and_drops_the_layer() -> None:
+    rebuilt = _fingerprint_key(image_finding("app:1.0", "layer 3, RUN apt-get install -y (x)"))
+    assert rebuilt == _fingerprint_key(image_finding("app:1.0", "layer 1, FROM debian:12"))
+    assert rebuilt != _fingerprint_key(image_finding("web:1.0", "layer 1, FROM debian:12"))
+    assert rebuilt != _fingerprint_key(image_finding("app:1.0", "layer 1", "CVE-2023-4912"))
