@@ -121,6 +121,11 @@ def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: s
         click.echo(f"nothing imported; {target} was not changed")
     for note in summary.notes:
         progress.note(note)
+    for name in _unordered_feeds(summary.records):
+        progress.note(
+            f"{name}: no version order is known for this ecosystem; its records are stored "
+            "but no package is matched against them"
+        )
     if summary.not_affected:
         progress.note(
             f"{summary.not_affected} Alpine secdb entries under version 0 (not affected on "
@@ -130,6 +135,20 @@ def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: s
     for problem in summary.unreadable:
         click.echo(f"hullguard: cannot read {problem}", err=True)
     sys.exit(EXIT_USAGE if summary.unreadable else EXIT_OK)
+
+
+def _unordered_feeds(records: dict[str, int]) -> list[str]:
+    """The OSV feeds written whose ecosystem has no version order here (`osv:Foo`)."""
+    from hullguard.versions.ecosystems import supports
+
+    return [
+        name
+        for name, count in records.items()
+        if count
+        and name.startswith("osv:")
+        and name != "osv:unknown"
+        and not supports(name.removeprefix("osv:"))
+    ]
 
 
 def _show_problems(problems: list[str], what: str) -> None:

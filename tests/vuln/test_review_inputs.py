@@ -183,3 +183,20 @@ def test_a_database_that_cannot_be_written_names_the_folder(
         f"hullguard: cannot write {inside}: the folder {inside.parent} does not take a new file "
         "(Not a directory)\n"
     )
+
+
+def test_records_of_an_ecosystem_without_a_version_order_are_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    unknown = json.loads(record("FOO-1"))
+    unknown["affected"][0]["package"]["ecosystem"] = "Foo"
+    (tmp_path / "foo.json").write_text(json.dumps(unknown))
+    (tmp_path / "good.json").write_text(record("PYSEC-0000-1"))
+    argv = ["db", "import", "--db", str(tmp_path / "v.db"), "--config", str(config)]
+    code, out, err = run(capsys, *argv, str(tmp_path / "foo.json"), str(tmp_path / "good.json"))
+    assert code == 0
+    assert out.splitlines()[:2] == ["osv:Foo: 1 records", "osv:PyPI: 1 records"]
+    assert err.splitlines() == [
+        "hullguard: osv:Foo: no version order is known for this ecosystem; its records are "
+        "stored but no package is matched against them"
+    ]
