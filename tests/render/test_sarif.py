@@ -232,8 +232,15 @@ def test_chain_travels_in_properties() -> None:
 
 def test_live_finding_has_only_a_logical_location() -> None:
     result = result_for(sample_log(), "HG399")
+    # GitHub code scanning refuses a log with a result that has no artifact URI: anchored on
+    # the container the finding is about
     assert result["locations"] == [
-        {"logicalLocations": [{"fullyQualifiedName": "container/web:HostConfig.Binds[0]"}]}
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "container/web", "uriBaseId": "SRCROOT"}
+            },
+            "logicalLocations": [{"fullyQualifiedName": "container/web:HostConfig.Binds[0]"}],
+        }
     ]
     assert result["partialFingerprints"] == {"hullguard/v1": LIVE_FINDING.fingerprint}
     assert result["level"] == "note"
@@ -244,8 +251,17 @@ def test_finding_without_fingerprint_or_location() -> None:
     result = sarif_log(Report(version="0.1.0", findings=(bare,)), rules=lookup)["runs"][0][
         "results"
     ][0]
-    assert "locations" not in result
+    assert result["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": ".", "uriBaseId": "SRCROOT"}}}
+    ]
     assert "partialFingerprints" not in result
+
+
+def test_every_result_has_an_artifact_uri() -> None:
+    """What GitHub code scanning requires of every result (it refuses the whole log otherwise)."""
+    for result in sample_log()["runs"][0]["results"]:
+        for location in result["locations"]:
+            assert location["physicalLocation"]["artifactLocation"]["uri"], result
 
 
 def test_errors_become_notifications() -> None:

@@ -185,9 +185,7 @@ def _result(finding: Finding, rule_index: int) -> JSONObject:
         "level": LEVEL[finding.severity],
         "message": {"text": finding.message},
     }
-    location = _location(finding.location, snippet=finding.snippet)
-    if location is not None:
-        result["locations"] = [location]
+    result["locations"] = [_location(finding.location, snippet=finding.snippet)]
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     properties: JSONObject = {
@@ -205,10 +203,19 @@ def _result(finding: Finding, rule_index: int) -> JSONObject:
     return result
 
 
-def _location(location: Location, *, snippet: str | None = None) -> JSONObject | None:
-    """A SARIF location: physical when there is a path, logical when there is a logical path."""
+def _location(location: Location, *, snippet: str | None = None) -> JSONObject:
+    """A SARIF location: physical when there is a path, logical when there is a logical path.
+
+    GitHub code scanning refuses a whole log when one result lacks
+    `physicalLocation.artifactLocation.uri`, so a live finding (a container, the daemon, an
+    image: a logical location only) is anchored on the object it is about (`container/web` of
+    `container/web:HostConfig.Privileged`), and a finding with no location at all on the
+    scanned root (`.`), with its logical location kept beside."""
     sarif: JSONObject = {}
-    if location.path:
+    if not location.path:
+        anchor = location.logical.rsplit(":", 1)[0] if location.logical else "."
+        sarif["physicalLocation"] = {"artifactLocation": artifact_location(anchor or ".")}
+    else:
         physical: JSONObject = {"artifactLocation": artifact_location(location.path)}
         region = _region(location.line, location.column, location.end_line, location.end_column)
         if region is not None:
@@ -221,7 +228,7 @@ def _location(location: Location, *, snippet: str | None = None) -> JSONObject |
         sarif["physicalLocation"] = physical
     if location.logical:
         sarif["logicalLocations"] = [{"fullyQualifiedName": location.logical}]
-    return sarif or None
+    return sarif
 
 
 def _region(
