@@ -154,15 +154,10 @@ class _Service:
     anchor: Location  # the service's key in the file that declared it first
 
 
-@dataclass(frozen=True)
-class _Tagged:
-    """A value tagged `!reset` (`override` false) or `!override` in a file: the mapping keys
-    that lead to it from the top of its document (`("services", "app", "ports")`, also for a
-    version 1 file) and where it is. Both clear what earlier files set there."""
-
-    path: tuple[Any, ...]
-    location: Location
-    override: bool
+# Where a value tagged `!reset` or `!override` is: the mapping keys that lead to it from the
+# top of its document (`("services", "app", "ports")`, also in a version 1 file). Both tags
+# clear what earlier files set there.
+_KeyPath = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -170,14 +165,14 @@ class _LoadedFile:
     """One file read for a project: its services as written (its documents merged, its
     `include`s added, `extends` not yet applied), the folder its relative paths are relative
     to, the variables it was interpolated with, how deep it lies (0: an `-f` file), its
-    `!reset`/`!override` values and, filled as needed, its services with `extends` applied."""
+    `!reset`/`!override` places and, filled as needed, its services with `extends` applied."""
 
     path: Path
     base_dir: Path
     env: dict[str, str]
     depth: int
     services: dict[str, _Service]
-    tagged: tuple[_Tagged, ...]
+    cleared: tuple[_KeyPath, ...]
     resolved: dict[str, _Service] = dataclass_field(default_factory=dict)
 
 
@@ -190,10 +185,9 @@ def _merge_services_into(services: dict[str, _Service], new: Mapping[str, _Servi
             services[name] = _Service(name, _merge_maps(old.value, service.value, ""), old.anchor)
 
 
-def _clear_tagged(services: dict[str, _Service], tagged: Sequence[_Tagged]) -> None:
+def _clear(services: dict[str, _Service], cleared: Sequence[_KeyPath]) -> None:
     """Remove from `services` (merged from earlier files) what `!reset`/`!override` clear."""
-    for item in tagged:
-        path = item.path
+    for path in cleared:
         if not path or path[0] != "services":
             continue
         if len(path) == 1:
@@ -209,11 +203,10 @@ def _clear_tagged(services: dict[str, _Service], tagged: Sequence[_Tagged]) -> N
             services[name] = _Service(name, _without_path(old.value, path[2:], ""), old.anchor)
 
 
-def _cleared_for(service: str, value: YMap, tagged: Sequence[_Tagged]) -> YMap:
+def _cleared_for(service: str, value: YMap, cleared: Sequence[_KeyPath]) -> YMap:
     """`value` (what `service` inherits through `extends`) without what the service's own
     `!reset`/`!override` values clear."""
-    for item in tagged:
-        path = item.path
+    for path in cleared:
         if len(path) > 2 and path[0] == "services" and str(path[1]) == service:
             value = _without_path(value, path[2:], "")
     return value
@@ -469,7 +462,7 @@ class _Loader:
             return None
         shown = self.display(path)
         services: dict[str, _Service] = {}
-        tagged: list[_Tagged] = []
+        cleared: list[_KeyPath] = []
         file_dir = path.parent
         for document in load_documents(text, shown):
             if document.error is not None:
@@ -485,31 +478,31 @@ class _Loader:
                     f"a compose file is a mapping at the top level, not {_kind(top)}",
                 )
                 continue
-            cleared = self._take_tags(document, top) if document.tags else ()
+            tagged = self._take_tags(document, top) if document.tags else ()
             self.interpolate(top, env)
             if depth == 0:
-                self._clear_bind_volumes(cleared)
+                self._clear_bind_volumes(tagged)
             self._bind_volumes(top, base_dir)
             found = self._services_of(top)
             for service in found.values():
                 _rebase(service.value, base_dir, file_dir)
             if includes and "include" in top:
                 self._include(top, file_dir, found, depth)
-            _clear_tagged(services, cleared)
+            _clear(services, tagged)
             _merge_services_into(services, found)
-            tagged.extend(cleared)
-        return _LoadedFile(path, base_dir, env, depth, services, tuple(tagged))
+            cleared.extend(tagged)
+        return _LoadedFile(path, base_dir, env, depth, services, tuple(cleared))
 
     def merge_file_into(self, services: dict[str, _Service], loaded: _LoadedFile) -> None:
         """Merge a file's services, `extends` applied, onto those of the files before it, once
         its `!reset`/`!override` values have cleared what those set."""
         resolved = self.resolved_services(loaded)
-        _clear_tagged(services, loaded.tagged)
+        _clear(services, loaded.cleared)
         _merge_services_into(services, resolved)
 
     # -- `!reset` and `!override`
 
-    def _take_tags(self, document: YamlDocument, top: YMap) -> tuple[_Tagged, ...]:
+    def _take_tags(self, document: YamlDocument, top: YMap) -> tuple[_KeyPath, ...]:
         """Check a document's application tags, take out the values `!reset` removes and list
         the places `!reset` and `!override` clear in what earlier files set."""
         usable = False
@@ -541,13 +534,11 @@ class _Loader:
         version_1 = "services" not in top and not any(
             isinstance(k, str) and k in _TOP_LEVEL_KEYS for k in top
         )
-        tagged: list[_Tagged] = []
-        self._walk_tags(top, ("services",) if version_1 else (), tagged)
-        return tuple(tagged)
+        places: list[_KeyPath] = []
+        self._walk_tags(top, ("services",) if version_1 else (), places)
+        return tuple(places)
 
-    def _walk_tags(
-        self, value: YMap | YList, path: tuple[Any, ...] | None, out: list[_Tagged]
-    ) -> None:
+    def _walk_tags(self, value: YMap | YList, path: _KeyPath | None, out: list[_KeyPath]) -> None:
         """`path`: the mapping keys down to `value`, None inside a list (where a tag clears
         nothing that earlier files set)."""
         if isinstance(value, YList):
@@ -568,14 +559,14 @@ class _Loader:
             here = None if path is None else (*path, key)
             if tag == RESET:
                 if here is not None:
-                    out.append(_Tagged(here, value.at(key), override=False))
+                    out.append(here)
                 del value[key]
                 value.key_locations.pop(key, None)
                 value.value_locations.pop(key, None)
                 continue
             if tag == OVERRIDE:
                 if here is not None:
-                    out.append(_Tagged(here, value.at(key), override=True))
+                    out.append(here)
                 single = child is not None and not isinstance(child, YMap | YList)
                 if single and not _scalar_merges(here):
                     self.error(
@@ -586,14 +577,14 @@ class _Loader:
             if isinstance(child, YMap | YList):
                 self._walk_tags(child, here, out)
 
-    def _clear_bind_volumes(self, tagged: Sequence[_Tagged]) -> None:
+    def _clear_bind_volumes(self, cleared: Sequence[_KeyPath]) -> None:
         """Forget the bound named volumes that an `-f` file's `!reset`/`!override` clear."""
-        for item in tagged:
-            if item.path[:1] == ("volumes",):
-                if len(item.path) == 1:
+        for path in cleared:
+            if path[:1] == ("volumes",):
+                if len(path) == 1:
                     self.bind_volumes.clear()
-                elif len(item.path) == 2:
-                    self.bind_volumes.pop(str(item.path[1]), None)
+                elif len(path) == 2:
+                    self.bind_volumes.pop(str(path[1]), None)
 
     def _bind_volumes(self, top: YMap, base_dir: Path) -> None:
         """Top-level volumes of the local driver with `o: bind`: a host folder under a name."""
@@ -715,7 +706,7 @@ class _Loader:
             if base is None:
                 result = _Service(name, own, service.anchor)
             else:
-                inherited = _cleared_for(name, base.value, loaded.tagged)
+                inherited = _cleared_for(name, base.value, loaded.cleared)
                 result = _Service(name, _merge_maps(inherited, own, ""), service.anchor)
         loaded.resolved[name] = result
         return result
@@ -1466,14 +1457,14 @@ def _without_path(mapping: YMap, keys: tuple[Any, ...], path: str) -> YMap:
     if not isinstance(child, YMap):
         return mapping
     inner = _without_path(child, keys[1:], field)
-    if inner is child and not isinstance(mapping[key], YList):
+    if inner is child:
         return mapping
     copy = _without(mapping, None)
     copy[key] = inner
     return copy
 
 
-def _scalar_merges(path: tuple[Any, ...] | None) -> bool:
+def _scalar_merges(path: _KeyPath | None) -> bool:
     """Whether a single value at `path` would merge with an earlier one rather than replace
     it (`build: ./dir` onto a `build` mapping, `env_file: a.env` onto a list), so that
     `!override` changes something there."""
