@@ -6,6 +6,7 @@ import hashlib
 import os
 import posixpath
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -241,7 +242,11 @@ def _read(run: _Run, candidate: Candidate) -> str | None:
         return None
     limit = run.request.config.max_file_size
     try:
-        size = candidate.path.stat().st_size
+        status = candidate.path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO would block the scan on opening
+            _skip_with_error(run, candidate, "not a regular file (a FIFO, socket or device)")
+            return None
+        size = status.st_size
         if size > limit:
             note = f"file is {size:,} bytes, over the {limit:,}-byte limit (max-file-size)"
             _skip_with_error(run, candidate, note)

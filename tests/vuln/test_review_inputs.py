@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hullguard.cli import main
 from hullguard.config import VulnerabilityPolicy
 from hullguard.engine import Unit
 from hullguard.vuln.scan import PENDING, match_pending
@@ -199,4 +200,34 @@ def test_records_of_an_ecosystem_without_a_version_order_are_noted(
     assert err.splitlines() == [
         "hullguard: osv:Foo: no version order is known for this ecosystem; its records are "
         "stored but no package is matched against them"
+    ]
+
+
+def test_a_fifo_named_like_a_lock_file_in_a_tree_is_skipped_not_waited_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    os.mkfifo(tree / "poetry.lock")
+    (tree / "requirements.txt").write_text("alpha==1.0\n")
+    db = tmp_path / "vuln.db"
+    with DatabaseWriter(db, fresh=True) as writer:
+        writer.start_feed(Feed("osv:PyPI", "osv", "test"))
+        writer.put("osv:PyPI", advisory("PYSEC-1", "alpha", "2.0", CRITICAL))
+        writer.commit()
+    monkeypatch.chdir(tree)
+    code = main(["scan", ".", "--db", str(db), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1  # the rest is scanned: alpha's vulnerability
+    assert [f["vulnerability"]["id"] for f in report["findings"]] == ["PYSEC-1"]
+    assert {"kind": "lockfile", "path": "poetry.lock", "status": "skipped"}.items() <= (
+        report["targets"][0].items()
+    )
+    assert report["errors"] == [
+        {
+            "path": "poetry.lock",
+            "line": None,
+            "message": "skipped: not a regular file (a FIFO, socket or device)",
+            "kind": "read",
+        }
     ]
