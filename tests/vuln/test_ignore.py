@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from hullguard.model import Severity
@@ -52,6 +53,18 @@ def test_entries_match_by_id_alias_and_package() -> None:
     assert ignore.ignoring(found("CVE-2023-0002", package="libssl-dev")) is not None
     assert ignore.ignoring(found("CVE-2023-0003")) is None  # another package
     assert ignore.ignoring(found("CVE-2023-9999")) is None
+
+
+def test_an_ignore_file_that_is_a_fifo_or_a_folder_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    fifo = tmp_path / "accepted.yaml"
+    os.mkfifo(fifo)
+    (tmp_path / "folder.yaml").mkdir()
+    for name, why in (("accepted.yaml", "not a regular file"), ("folder.yaml", "a folder")):
+        ignore = load_ignore_file(tmp_path / name, name, TODAY)
+        assert [(e.path, e.message) for e in ignore.errors] == [
+            (name, f"cannot read the ignore file: {why}")
+        ]
+        assert ignore.entries == []
 
 
 def test_ids_match_whatever_their_case() -> None:

@@ -18,6 +18,7 @@ entries with their line; the well-formed ones still apply.
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +78,14 @@ def load_ignore_file(
     shown = shown or str(path)
     result = IgnoreList(shown)
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a folder, or a FIFO that would never end
+            what = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+            result.errors.append(
+                ErrorEntry(shown, f"cannot read the ignore file: {what}", kind=ErrorKind.READ)
+            )
+            return result
+        size = status.st_size
         if size > MAX_IGNORE_FILE_BYTES:
             result.errors.append(
                 ErrorEntry(shown, f"ignore file is {size:,} bytes; not read", kind=ErrorKind.READ)
