@@ -25,6 +25,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_PROBLEMS_SHOWN = 50
 
 
+def _records(count: int) -> str:
+    return f"{count:,} record{'' if count == 1 else 's'}"
+
+
 def _quiet_given(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
         progress.set_quiet(True)
@@ -112,10 +116,10 @@ def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: s
     if status is not None:
         for source in status.sources:
             if source.name in summary.records:
-                click.echo(f"{source.name}: {source.records} records")
+                click.echo(f"{source.name}: {_records(source.records)}")
         click.echo(
             f"imported {summary.files} files into {target}: "
-            f"{status.records} records in all, {status.size_bytes / 1e6:.1f} MB"
+            f"{_records(status.records)} in all, {status.size_bytes / 1e6:.1f} MB"
         )
     else:
         click.echo(f"nothing imported; {target} was not changed")
@@ -222,10 +226,10 @@ def update_command(
         elif done.mode == "incremental":
             click.echo(f"{done.ecosystem}: {done.records} changed records")
         else:
-            click.echo(f"{done.ecosystem}: {done.records} records (whole archive)")
+            click.echo(f"{done.ecosystem}: {_records(done.records)} (whole archive)")
     if result.status is not None:
         click.echo(
-            f"updated {target}: {result.status.records} records, "
+            f"updated {target}: {_records(result.status.records)}, "
             f"{result.status.size_bytes / 1e6:.1f} MB"
         )
     _show_problems([str(p) for p in result.problems], "records skipped")

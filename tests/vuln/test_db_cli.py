@@ -57,7 +57,7 @@ def test_import_and_status(
     )
     assert code == 0
     lines = out.splitlines()
-    assert "osv:PyPI: 1 records" in lines
+    assert "osv:PyPI: 1 record" in lines
     assert any(line.startswith("alpine-secdb:v3.19/main: ") for line in lines)
     assert lines[-1].startswith(f"imported 3 files into {db}: ")
     assert "2 records skipped:" in err
@@ -88,7 +88,7 @@ def test_unreadable_path_exits_2(
     code, out, err = run(capsys, *argv, str(tmp_path / "good.json"), str(tmp_path / "nope"))
     assert code == 2
     assert f"hullguard: cannot read {tmp_path / 'nope'}: no such file or folder" in err
-    assert "osv:PyPI: 1 records" in out  # the readable path was still imported
+    assert "osv:PyPI: 1 record" in out  # the readable path was still imported
     code, out, err = run(capsys, *argv, str(tmp_path / "nope"))
     assert code == 2 and "nothing imported" in out
 
@@ -155,8 +155,8 @@ def test_update_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], conf
         code, out, err = run(capsys, *argv, "--ecosystem", "PyPI")
         assert code == 0, err
         assert out.splitlines() == [
-            "PyPI: 1 records (whole archive)",
-            f"updated {db}: 1 records, {db.stat().st_size / 1e6:.1f} MB",
+            "PyPI: 1 record (whole archive)",
+            f"updated {db}: 1 record, {db.stat().st_size / 1e6:.1f} MB",
         ]
         before = db.read_bytes()
         server.files["PyPI/modified_id.csv"] = b"2024-05-01T00:00:00Z,PYSEC-0000-1\n"

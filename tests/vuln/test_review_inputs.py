@@ -55,7 +55,7 @@ def test_a_fifo_inside_a_folder_is_passed_over(
     (data / "good.json").write_text(record("PYSEC-0000-1"))
     code, out, err = run(capsys, "db", "import", "--db", str(tmp_path / "v.db"), str(data))
     assert code == 0, err
-    assert "osv:PyPI: 1 records" in out.splitlines()
+    assert "osv:PyPI: 1 record" in out.splitlines()
 
 
 def test_an_empty_zip_named_on_the_command_line_cannot_be_read(
@@ -70,7 +70,7 @@ def test_an_empty_zip_named_on_the_command_line_cannot_be_read(
     )
     assert code == 2
     assert f"hullguard: cannot read {empty}: not a zip archive" in err.splitlines()
-    assert "osv:PyPI: 1 records" in out.splitlines()  # the rest is imported
+    assert "osv:PyPI: 1 record" in out.splitlines()  # the rest is imported
 
 
 def test_a_zip_member_named_out_of_the_archive_is_refused(
@@ -196,7 +196,7 @@ def test_records_of_an_ecosystem_without_a_version_order_are_noted(
     argv = ["db", "import", "--db", str(tmp_path / "v.db"), "--config", str(config)]
     code, out, err = run(capsys, *argv, str(tmp_path / "foo.json"), str(tmp_path / "good.json"))
     assert code == 0
-    assert out.splitlines()[:2] == ["osv:Foo: 1 records", "osv:PyPI: 1 records"]
+    assert out.splitlines()[:2] == ["osv:Foo: 1 record", "osv:PyPI: 1 record"]
     assert err.splitlines() == [
         "hullguard: osv:Foo: no version order is known for this ecosystem; its records are "
         "stored but no package is matched against them"
