@@ -6,13 +6,15 @@ Heavy modules (the engine, rules, rich) are imported inside the commands so that
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -223,9 +225,49 @@ _SIGNATURE_OPTIONS = (
 )
 
 
+@dataclass(frozen=True)
+class SigningArgs:
+    """The signature options of one command line; None or empty where not given."""
+
+    require_signed: bool | None = None
+    key_path: str | None = None
+    trusted_registries: tuple[str, ...] = ()
+    insecure_registries: tuple[str, ...] = ()
+    trusted_root: str | None = None
+    certificate_identity: str | None = None
+    certificate_identity_regexp: str | None = None
+    certificate_oidc_issuer: str | None = None
+
+
+@dataclass(frozen=True)
+class VulnerabilityArgs:
+    """The vulnerability matcher's options of one command line; None or empty where not given."""
+
+    db_path: str | None = None
+    ignore_unfixed: bool | None = None
+    vuln_severities: tuple[str, ...] = ()
+    ignore_file: str | None = None
+
+
+def _collected(
+    options: Sequence[Callable[[_F], _F]], group: type[Any], name: str, command: _F
+) -> _F:
+    """Decorate `command` with `options`, and hand it their values as one `group` object in
+    the keyword argument `name`, so that commands sharing a group do not repeat its fields."""
+    fields = [f.name for f in dataclasses.fields(group)]
+
+    @functools.wraps(command)
+    def with_group(**kwargs: Any) -> Any:
+        kwargs[name] = group(**{f: kwargs.pop(f) for f in fields})
+        return command(**kwargs)
+
+    return _apply(options, cast(_F, with_group))
+
+
 def _signature_options(command: _F) -> _F:
-    """The signature policy's options, for the commands that judge containers."""
-    return _apply(_SIGNATURE_OPTIONS, command)
+    """The signature policy's options, for the commands that judge containers: the command
+    receives them as `signing: SigningArgs`."""
+    return _collected(_SIGNATURE_OPTIONS, SigningArgs, "signing", command)
 
 
 _VULNERABILITY_OPTIONS = (
@@ -260,8 +302,9 @@ _VULNERABILITY_OPTIONS = (
 
 
 def _vulnerability_options(command: _F) -> _F:
-    """The vulnerability matcher's options, for the commands that match packages."""
-    return _apply(_VULNERABILITY_OPTIONS, command)
+    """The vulnerability matcher's options, for the commands that match packages: the command
+    receives them as `vulns: VulnerabilityArgs`."""
+    return _collected(_VULNERABILITY_OPTIONS, VulnerabilityArgs, "vulns", command)
 
 
 def _image_report_options(command: _F) -> _F:
@@ -321,18 +364,8 @@ def scan(
     build_args: tuple[str, ...],
     max_file_size: str | None,
     color: bool | None,
-    require_signed: bool | None,
-    key_path: str | None,
-    trusted_registries: tuple[str, ...],
-    insecure_registries: tuple[str, ...],
-    trusted_root: str | None,
-    certificate_identity: str | None,
-    certificate_identity_regexp: str | None,
-    certificate_oidc_issuer: str | None,
-    db_path: str | None,
-    ignore_unfixed: bool | None,
-    vuln_severities: tuple[str, ...],
-    ignore_file: str | None,
+    signing: SigningArgs,
+    vulns: VulnerabilityArgs,
 ) -> None:
     """Scan source trees: Dockerfiles, Compose files, Kubernetes manifests, CI workflows and
     the `docker run` lines of shell scripts and Makefiles."""
@@ -363,17 +396,9 @@ def scan(
         select=select,
         ignore=ignore,
         more=scan_overrides,
-        signatures=(require_signed, key_path, trusted_registries, insecure_registries),
-        keyless=(
-            trusted_root,
-            certificate_identity,
-            certificate_identity_regexp,
-            certificate_oidc_issuer,
-        ),
+        signing=signing,
     )
-    config = _with_vulnerability_options(
-        config, db_path, ignore_unfixed, vuln_severities, ignore_file
-    )
+    config = _with_vulnerability_options(config, vulns)
     prints = _baseline(baseline)
     report = run_scan(
         ScanRequest(
@@ -428,18 +453,8 @@ def host(
     ignore: tuple[str, ...],
     baseline: str | None,
     color: bool | None,
-    require_signed: bool | None,
-    key_path: str | None,
-    trusted_registries: tuple[str, ...],
-    insecure_registries: tuple[str, ...],
-    trusted_root: str | None,
-    certificate_identity: str | None,
-    certificate_identity_regexp: str | None,
-    certificate_oidc_issuer: str | None,
-    db_path: str | None,
-    ignore_unfixed: bool | None,
-    vuln_severities: tuple[str, ...],
-    ignore_file: str | None,
+    signing: SigningArgs,
+    vulns: VulnerabilityArgs,
 ) -> None:
     """Audit this host: the Docker daemon and its settings, the socket, the docker group, the
     daemon's files, engine and kernel versions, and every container on the daemon. Only reads."""
@@ -453,17 +468,9 @@ def host(
         profile=profile,
         select=select,
         ignore=ignore,
-        signatures=(require_signed, key_path, trusted_registries, insecure_registries),
-        keyless=(
-            trusted_root,
-            certificate_identity,
-            certificate_identity_regexp,
-            certificate_oidc_issuer,
-        ),
+        signing=signing,
     )
-    config = _with_vulnerability_options(
-        config, db_path, ignore_unfixed, vuln_severities, ignore_file
-    )
+    config = _with_vulnerability_options(config, vulns)
     request = HostRequest(
         docker_host=docker_host,
         root=Path(root),
@@ -546,10 +553,7 @@ def image(
     catalog: str | None,
     shard_text: str | None,
     repository_globs: tuple[str, ...],
-    db_path: str | None,
-    ignore_unfixed: bool | None,
-    vuln_severities: tuple[str, ...],
-    ignore_file: str | None,
+    vulns: VulnerabilityArgs,
 ) -> None:
     """Audit a built image: its config and its files.
 
@@ -568,7 +572,7 @@ def image(
 
     With `--catalog REGISTRY` (and no REF) it audits the registry's images, or one shard of
     them with `--shard I/N`: one report with a target per image."""
-    from hullguard.image.registry import RegistryOptions, is_loopback, parse_platform
+    from hullguard.image.registry import parse_platform
     from hullguard.image.run import ImageRequest, image_sbom, inspect_image
     from hullguard.render import render
 
@@ -580,25 +584,13 @@ def image(
         select=select,
         ignore=ignore,
     )
-    config = _with_vulnerability_options(
-        config, db_path, ignore_unfixed, vuln_severities, ignore_file
-    )
+    config = _with_vulnerability_options(config, vulns)
     try:
         platform = parse_platform(platform_text) if platform_text else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--platform") from None
-    for insecure in insecure_registries:
-        host = insecure[1:].partition("]")[0] if insecure.startswith("[") else insecure
-        if not is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host):
-            raise click.BadParameter(
-                f"{insecure}: plain HTTP is allowed only to registries on loopback "
-                "(127.0.0.1, ::1, localhost)",
-                param_hint="--insecure-registry",
-            )
+    options = replace(_registry_options(insecure_registries), platform=platform)
     if catalog is not None or ref is None or shard_text is not None or repository_globs:
-        options = RegistryOptions(
-            platform=platform, insecure_registries=frozenset(insecure_registries)
-        )
         report = _catalog_report(
             ref, catalog, shard_text, repository_globs, fmt, config, _baseline(baseline), options
         )
@@ -612,9 +604,7 @@ def image(
         docker_host=docker_host,
         config=config,
         baseline=_baseline(baseline),
-        registry=RegistryOptions(
-            platform=platform, insecure_registries=frozenset(insecure_registries)
-        ),
+        registry=options,
     )
     if fmt in _SBOM_FORMATS:
         sbom = image_sbom(request, fmt)
@@ -737,25 +727,16 @@ def merge(
 def _registry_options(insecure_registries: tuple[str, ...]) -> RegistryOptions:
     """Options for `--insecure-registry` values, each on loopback, else a usage error (and a
     HULLGUARD_REGISTRY_DEADLINE that is not a number of seconds is one too)."""
-    from hullguard.image.registry import (
-        DEADLINE_VARIABLE,
-        RegistryOptions,
-        is_loopback,
-        registry_deadline,
-    )
+    from hullguard.config import non_loopback
+    from hullguard.image.registry import DEADLINE_VARIABLE, RegistryOptions, registry_deadline
 
     try:
         registry_deadline(os.environ.get(DEADLINE_VARIABLE) or None)
     except ValueError as exc:
         raise click.UsageError(f"{DEADLINE_VARIABLE}: {exc}") from None
-    for insecure in insecure_registries:
-        host = insecure[1:].partition("]")[0] if insecure.startswith("[") else insecure
-        if not is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host):
-            raise click.BadParameter(
-                f"{insecure}: plain HTTP is allowed only to registries on loopback "
-                "(127.0.0.1, ::1, localhost)",
-                param_hint="--insecure-registry",
-            )
+    problem = non_loopback(insecure_registries)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--insecure-registry")
     return RegistryOptions(insecure_registries=frozenset(insecure_registries))
 
 
@@ -918,8 +899,7 @@ def _run_config(
     select: Sequence[str],
     ignore: Sequence[str],
     more: Callable[[Config], dict[str, Any]] | None = None,
-    signatures: tuple[bool | None, str | None, Sequence[str], Sequence[str]] = (None, None, (), ()),
-    keyless: _KeylessOptions = (None, None, None, None),
+    signing: SigningArgs = SigningArgs(),
 ) -> Config:
     """The configuration file (given, or the nearest one above `search_from`) with the common
     command-line options applied; `more` adds a command's own. Bad values are usage errors."""
@@ -940,7 +920,7 @@ def _run_config(
             overrides["ignore"] = config.ignore + _split(ignore)
         if more is not None:
             overrides.update(more(config))
-        config = _with_signature_options(replace(config, **overrides), *signatures, keyless)
+        config = _with_signature_options(replace(config, **overrides), signing)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     unknown = unknown_rule_tokens(config.select + config.ignore + tuple(config.severity))
@@ -949,17 +929,18 @@ def _run_config(
     return config
 
 
-# --trusted-root, --certificate-identity, --certificate-identity-regexp, --certificate-oidc-issuer
-_KeylessOptions = tuple[str | None, str | None, str | None, str | None]
-
-
-def _with_keyless_options(policy: SignaturePolicy, keyless: _KeylessOptions) -> SignaturePolicy:
+def _with_keyless_options(policy: SignaturePolicy, args: SigningArgs) -> SignaturePolicy:
     """The keyless options over `[signatures]`: each given one replaces the configured value (an
     identity or its pattern replaces both), and the result must hold together as the
     configuration must (`keyless_problem`), else a usage error."""
     from hullguard.config import keyless_problem
 
-    root, identity, regexp, issuer = keyless
+    root, identity, regexp, issuer = keyless = (
+        args.trusted_root,
+        args.certificate_identity,
+        args.certificate_identity_regexp,
+        args.certificate_oidc_issuer,
+    )
     if root is not None:
         policy = replace(policy, trusted_root=root)
     if identity is not None or regexp is not None:
@@ -978,14 +959,7 @@ def _with_keyless_options(policy: SignaturePolicy, keyless: _KeylessOptions) -> 
     return policy
 
 
-def _with_signature_options(
-    config: Config,
-    require: bool | None,
-    key_path: str | None,
-    trusted: Sequence[str],
-    insecure: Sequence[str] = (),
-    keyless: _KeylessOptions = (None, None, None, None),
-) -> Config:
+def _with_signature_options(config: Config, args: SigningArgs) -> Config:
     """`--require-signed`, `--key`, the keyless options, `--trusted-registries` and
     `--insecure-registry` over the configuration; a key that cannot be read or is not a public
     key, keyless options that do not hold together, a trusted root that cannot be used and a
@@ -995,12 +969,14 @@ def _with_signature_options(
     from hullguard.signing.policy import keyless_policy
     from hullguard.signing.trustroot import TrustRootProblem
 
+    require, key_path = args.require_signed, args.key_path
+    trusted, insecure = args.trusted_registries, args.insecure_registries
     policy = config.signatures
     if require is not None:
         policy = replace(policy, require=require)
     if key_path is not None:
         policy = replace(policy, key=key_path)
-    policy = _with_keyless_options(policy, keyless)
+    policy = _with_keyless_options(policy, args)
     if insecure:
         added = sorted(_registry_options(tuple(insecure)).insecure_registries)
         merged = tuple(dict.fromkeys((*policy.insecure_registries, *added)))
@@ -1023,17 +999,17 @@ def _with_signature_options(
     return replace(config, signatures=policy, rule_options=rule_options)
 
 
-def _with_vulnerability_options(
-    config: Config,
-    db_path: str | None,
-    ignore_unfixed: bool | None,
-    severities: Sequence[str],
-    ignore_file: str | None,
-) -> Config:
+def _with_vulnerability_options(config: Config, args: VulnerabilityArgs) -> Config:
     """`--db`, `--ignore-unfixed`, `--severity` and `--ignore-file` over `[vulnerabilities]`;
     an unknown severity is a usage error."""
     from hullguard.model import Severity
 
+    db_path, ignore_unfixed, severities, ignore_file = (
+        args.db_path,
+        args.ignore_unfixed,
+        args.vuln_severities,
+        args.ignore_file,
+    )
     policy = config.vulnerabilities
     if db_path is not None:
         policy = replace(policy, db=db_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hullguard.cli import _run_config, cli
+from hullguard.cli import SigningArgs, _run_config, cli
 from hullguard.config import Config, ConfigError, SignaturePolicy, config_from_mapping
 from hullguard.engine import Unit, judge
 from hullguard.model import Located, Location
@@ -225,8 +225,11 @@ def test_command_line_keyless_options_replace_the_configured_ones(tmp_path: Path
         profile=None,
         select=(),
         ignore=(),
-        signatures=(True, None, (), ()),
-        keyless=(None, IDENTITY, None, "https://other.example.test"),
+        signing=SigningArgs(
+            require_signed=True,
+            certificate_identity=IDENTITY,
+            certificate_oidc_issuer="https://other.example.test",
+        ),
     )
     assert config.signatures == SignaturePolicy(
         require=True,
