@@ -310,3 +310,28 @@ def test_a_control_is_reported_once_when_every_rule_runs(tree) -> None:  # type:
         ("HG232", 14),
         ("HG234", 12),
     }
+
+
+def test_suppressions_in_slash_comments(tree) -> None:  # type: ignore[no-untyped-def]
+    """Jenkinsfiles (Groovy) and go.mod have only `//` comments: directives work there too."""
+    root = tree(
+        {
+            "Jenkinsfile": (
+                "pipeline {\n"
+                "    agent any\n"
+                "    stages {\n"
+                "        stage('Publish') {\n"
+                "            steps {\n"
+                "                // hullguard: ignore[HG613] a throwaway registry in a sandbox\n"
+                "                sh 'docker login -u ci -p $PASS registry.example.com'\n"
+                "                sh 'docker login -u ci -p $PASS registry.example.com'\n"
+                "            }\n"
+                "        }\n"
+                "    }\n"
+                "}\n"
+            )
+        }
+    )
+    report = scan(ScanRequest(paths=(str(root),), config=Config(select=("HG613",))))
+    assert found(report) == {("HG613", f"{root}/Jenkinsfile", 8)}
+    assert report.suppressed == 1

@@ -118,7 +118,7 @@ def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: s
             if source.name in summary.records:
                 click.echo(f"{source.name}: {_records(source.records)}")
         click.echo(
-            f"imported {summary.files} files into {target}: "
+            f"imported {summary.files} file{'' if summary.files == 1 else 's'} into {target}: "
             f"{_records(status.records)} in all, {status.size_bytes / 1e6:.1f} MB"
         )
     else:

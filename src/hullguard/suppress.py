@@ -1,6 +1,7 @@
 """Inline suppressions.
 
-`# hullguard: ignore[HG402] reason` on its own line silences those rules for the statement that
+`# hullguard: ignore[HG402] reason` (or `// hullguard: ...` in files whose comments start with
+`//`, such as Jenkinsfiles and go.mod) on its own line silences those rules for the statement that
 follows (every line of a multi-line instruction); written at the end of a line it silences that
 line. `# hullguard: ignore-file[HG4]` anywhere silences them in the whole file. Inside the brackets:
 rule ids, id prefixes (`HG4` = pillar 4) or rule names, comma-separated. Unknown ids are reported.
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 
 from hullguard.model import ErrorEntry, ErrorKind, Finding
 
-_DIRECTIVE = re.compile(r"#\s*hullguard:\s*(ignore-file|ignore)\s*\[([^\]]*)\]\s*(.*)$")
+# `#` comments, and `//` ones for the files that have no other (Jenkinsfiles, go.mod)
+_DIRECTIVE = re.compile(r"(?:#|//)\s*hullguard:\s*(ignore-file|ignore)\s*\[([^\]]*)\]\s*(.*)$")
 _TOKEN = re.compile(r"^(HG[1-6]\d{0,2}|[a-z0-9]+(?:-[a-z0-9]+)*)$", re.IGNORECASE)
 
 

@@ -186,6 +186,32 @@ def test_inline_suppression_on_a_requirements_line(
     assert report["errors"] == []
 
 
+def test_inline_suppression_in_go_mod(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """go.mod's comments start with `//`: directives written that way silence its lines."""
+    (tree / "requirements.txt").unlink()
+    (tree / "go.mod").write_text(
+        "module example.com/app\n\ngo 1.21\n\nrequire (\n"
+        "\t// hullguard: ignore[HG631] the affected package is never imported\n"
+        "\texample.com/alpha v1.0.0\n"
+        "\texample.com/beta v1.0.0 // indirect\n"
+        ")\n",
+        encoding="utf-8",
+    )
+    events = (Event("introduced", "0"), Event("fixed", "1.2.0"))
+    db = tree.parent / "v.db"
+    with DatabaseWriter(db, fresh=True) as writer:
+        writer.start_feed(Feed("osv:Go", "osv", "test"))
+        for vuln_id, module in (("GO-1", "example.com/alpha"), ("GO-2", "example.com/beta")):
+            affected = Affected("Go", module, (Range("SEMVER", events),))
+            writer.put("osv:Go", Advisory(vuln_id, "osv:Go", affected=(affected,)))
+        writer.commit()
+    _, report = scan(capsys, "--db", str(db), "--format", "json")
+    assert [(f["vulnerability"]["id"], f["location"]["line"]) for f in report["findings"]] == [
+        ("GO-2", 8)
+    ]
+    assert report["errors"] == []
+
+
 def test_severity_unknown_as_trivy_spells_it_is_explained(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
