@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from hullguard import __version__, progress
+from hullguard.cli_options import QUIET_OPTION, format_option
 from hullguard.completion import SHELLS, complete_rule, complete_rule_list
 
 if TYPE_CHECKING:
@@ -59,23 +60,6 @@ def cli(ctx: click.Context, quiet: bool) -> None:
         ctx.color = True
 
 
-def _quiet_given(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value:
-        progress.set_quiet(True)
-
-
-# `-q` on a subcommand: the same as `hullguard -q` before it (set by the group first, so a
-# subcommand's flag only ever turns quiet on).
-_QUIET_OPTION = click.option(
-    "-q",
-    "--quiet",
-    is_flag=True,
-    expose_value=False,
-    callback=_quiet_given,
-    help="No progress bars and no notes on standard error; the report and errors only.",
-)
-
-
 def _color_given(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
     """`--color/--no-color`: wins over NO_COLOR, for the report, the bars and click's messages."""
     progress.set_color(value)
@@ -94,19 +78,8 @@ _REPORT_FORMATS = ("text", "json", "sarif", "html", "markdown", "junit", "gitlab
 _SBOM_FORMATS = ("cyclonedx", "spdx-json")
 
 
-def _format_option(choices: Sequence[str], help: str = "Report format.") -> Callable[[_F], _F]:
-    return click.option(
-        "--format",
-        "fmt",
-        default="text",
-        show_default=True,
-        type=click.Choice(list(choices)),
-        help=help,
-    )
-
-
 _REPORT_OPTIONS = (
-    _format_option(_REPORT_FORMATS),
+    format_option(_REPORT_FORMATS),
     click.option(
         "-o",
         "--output",
@@ -155,7 +128,7 @@ _REPORT_OPTIONS = (
         callback=_color_given,
         help="Colour the text report (default: on a terminal, unless NO_COLOR is set).",
     ),
-    _QUIET_OPTION,
+    QUIET_OPTION,
 )
 
 
@@ -166,11 +139,50 @@ def _apply(options: Sequence[Callable[[_F], _F]], command: _F) -> _F:
     return command
 
 
+def _keyless_options(command: _F) -> _F:
+    """`--trusted-root` and the signer's identity and issuer, for `verify`."""
+    return _apply(_KEYLESS_OPTIONS, command)
+
+
 def _report_options(command: _F) -> _F:
     """The options every command that makes a report takes: format, output, threshold, rule
     selection, configuration and baseline."""
     return _apply(_REPORT_OPTIONS, command)
 
+
+_INSECURE_OPTION = click.option(
+    "--insecure-registry",
+    "insecure_registries",
+    metavar="HOST:PORT",
+    multiple=True,
+    help="A registry reached over plain HTTP instead of HTTPS; allowed on loopback only. "
+    "Repeatable.",
+)
+
+_KEYLESS_OPTIONS = (
+    click.option(
+        "--trusted-root",
+        type=click.Path(dir_okay=False),
+        help="Sigstore's trusted root JSON (Fulcio CAs, Rekor and CT log keys): verify keyless "
+        "signatures offline; needs --certificate-identity[-regexp] and --certificate-oidc-issuer "
+        "(on scan and host each replaces its `[signatures]` key).",
+    ),
+    click.option(
+        "--certificate-identity",
+        metavar="ID",
+        help="The email or URI keyless signers must have.",
+    ),
+    click.option(
+        "--certificate-identity-regexp",
+        metavar="REGEX",
+        help="A pattern the keyless signer's email or URI must match (searched, as cosign does).",
+    ),
+    click.option(
+        "--certificate-oidc-issuer",
+        metavar="URL",
+        help="The OIDC issuer that must have vouched for keyless signers.",
+    ),
+)
 
 _SIGNATURE_OPTIONS = (
     click.option(
@@ -201,27 +213,7 @@ _SIGNATURE_OPTIONS = (
         help="A registry asked over plain HTTP while verifying signatures; loopback only. "
         "Repeatable (adds to `[signatures] insecure-registries`).",
     ),
-    click.option(
-        "--trusted-root",
-        type=click.Path(dir_okay=False),
-        help="Sigstore's trusted root JSON: verify keyless signatures offline (as `[signatures] "
-        "trusted-root`); needs --certificate-identity[-regexp] and --certificate-oidc-issuer.",
-    ),
-    click.option(
-        "--certificate-identity",
-        metavar="ID",
-        help="The email or URI keyless signers must have (replaces the configured identity).",
-    ),
-    click.option(
-        "--certificate-identity-regexp",
-        metavar="REGEX",
-        help="A pattern the keyless signer's email or URI must match (searched, as cosign does).",
-    ),
-    click.option(
-        "--certificate-oidc-issuer",
-        metavar="URL",
-        help="The OIDC issuer that must have vouched for keyless signers.",
-    ),
+    *_KEYLESS_OPTIONS,
 )
 
 
@@ -309,7 +301,7 @@ def _vulnerability_options(command: _F) -> _F:
 
 def _image_report_options(command: _F) -> _F:
     """The report options, with the SBOM formats added to `--format`."""
-    image_format = _format_option(
+    image_format = format_option(
         _REPORT_FORMATS + _SBOM_FORMATS,
         help="Report format, or an SBOM of the image's packages: cyclonedx (CycloneDX 1.6 "
         "JSON) or spdx-json (SPDX 2.3 JSON).",
@@ -506,14 +498,7 @@ def host(
     help="The image to read from a multi-platform index in a registry. Default: linux and "
     "this machine's architecture (amd64 or arm64), else linux/amd64.",
 )
-@click.option(
-    "--insecure-registry",
-    "insecure_registries",
-    metavar="HOST:PORT",
-    multiple=True,
-    help="A registry reached over plain HTTP instead of HTTPS; allowed on loopback only. "
-    "Repeatable.",
-)
+@_INSECURE_OPTION
 @click.option(
     "--catalog",
     metavar="REGISTRY",
@@ -672,7 +657,7 @@ def _render_formats() -> list[str]:
 
 @cli.command()
 @click.argument("reports", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@_format_option(_render_formats())
+@format_option(_render_formats())
 @click.option(
     "-o",
     "--output",
@@ -696,7 +681,7 @@ def _render_formats() -> list[str]:
     callback=_color_given,
     help="Colour the text report (default: on a terminal, unless NO_COLOR is set).",
 )
-@_QUIET_OPTION
+@QUIET_OPTION
 def merge(
     reports: tuple[str, ...],
     fmt: str,
@@ -759,15 +744,6 @@ def _read_key(path: str) -> bytes:
         raise click.UsageError(f"--key {path}: {exc.strerror}") from None
 
 
-_INSECURE_OPTION = click.option(
-    "--insecure-registry",
-    "insecure_registries",
-    metavar="HOST:PORT",
-    multiple=True,
-    help="A registry reached over plain HTTP; allowed on loopback only. Repeatable.",
-)
-
-
 @cli.command()
 @click.option(
     "--output-key-prefix",
@@ -775,7 +751,7 @@ _INSECURE_OPTION = click.option(
     show_default=True,
     help="Write PREFIX.key (encrypted private key) and PREFIX.pub (public key).",
 )
-@_QUIET_OPTION
+@QUIET_OPTION
 def keygen(output_key_prefix: str) -> None:
     """Write an ECDSA P-256 key pair in cosign's format (password: prompt or COSIGN_PASSWORD)."""
     from hullguard.signing.keys import generate_keypair
@@ -801,7 +777,7 @@ def keygen(output_key_prefix: str) -> None:
 @click.argument("ref")
 @click.option("--key", "key_path", required=True, help="The cosign private key file.")
 @_INSECURE_OPTION
-@_QUIET_OPTION
+@QUIET_OPTION
 def sign(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
     """Sign an image in a registry as cosign does (the sha256-<digest>.sig tag)."""
     from hullguard.image.registry import RegistryError
@@ -826,23 +802,9 @@ def sign(ref: str, key_path: str, insecure_registries: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("ref")
 @click.option("--key", "key_path", help="The public key file (PEM) for key-signed signatures.")
-@click.option(
-    "--trusted-root",
-    type=click.Path(dir_okay=False),
-    help="Sigstore's trusted root JSON (Fulcio CAs, Rekor keys): verify keyless signatures "
-    "offline; needs --certificate-identity[-regexp] and --certificate-oidc-issuer.",
-)
-@click.option("--certificate-identity", metavar="ID", help="The signer's email or URI.")
-@click.option(
-    "--certificate-identity-regexp",
-    metavar="REGEX",
-    help="A pattern the signer's email or URI must match (searched, as cosign does).",
-)
-@click.option(
-    "--certificate-oidc-issuer", metavar="URL", help="The OIDC issuer that vouched for the signer."
-)
+@_keyless_options
 @_INSECURE_OPTION
-@_QUIET_OPTION
+@QUIET_OPTION
 def verify(
     ref: str,
     key_path: str | None,
@@ -1080,14 +1042,7 @@ def _emit(text: str, output: str | None) -> None:
 
 
 @cli.command("rules")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json", "markdown"]),
-)
+@format_option(["text", "json", "markdown"], "Listing format.", short=True)
 @click.option("--pillar", type=click.IntRange(1, 6), help="Only this pillar's rules.")
 def rules_command(fmt: str, pillar: int | None) -> None:
     """List every rule with its metadata."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from hullguard import progress
+from hullguard.cli_options import QUIET_OPTION, format_option
 
 if TYPE_CHECKING:
     from hullguard.config import VulnerabilityPolicy
@@ -29,11 +30,6 @@ def _records(count: int) -> str:
     return f"{count:,} record{'' if count == 1 else 's'}"
 
 
-def _quiet_given(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value:
-        progress.set_quiet(True)
-
-
 _db_option = click.option(
     "--db",
     "db_path",
@@ -43,14 +39,6 @@ _db_option = click.option(
 )
 _config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."
-)
-_quiet_option = click.option(
-    "-q",
-    "--quiet",
-    is_flag=True,
-    expose_value=False,
-    callback=_quiet_given,
-    help="No progress bars and no notes on standard error.",
 )
 
 
@@ -90,7 +78,7 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_db_option
 @_config_option
-@_quiet_option
+@QUIET_OPTION
 def import_command(paths: tuple[Path, ...], db_path: Path | None, config_path: str | None) -> None:
     """Import vulnerability data: OSV JSON/YAML files, folders of them and osv.dev all.zip
     archives; Alpine secdb JSON; Debian OVAL XML (plain or .bz2). The format is detected per
@@ -177,7 +165,7 @@ def _show_problems(problems: list[str], what: str) -> None:
 @click.option("--osv-url", help="Base URL of the OSV export (default: [vulnerabilities].osv-url).")
 @click.option("--full", is_flag=True, help="Download whole archives, not only what changed.")
 @_config_option
-@_quiet_option
+@QUIET_OPTION
 def update_command(
     db_path: Path | None,
     ecosystems: tuple[str, ...],
@@ -238,14 +226,7 @@ def update_command(
 
 @db.command("status")
 @_db_option
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json"]),
-)
+@format_option(["text", "json"], "Output format.", short=True)
 @_config_option
 def status_command(db_path: Path | None, fmt: str, config_path: str | None) -> None:
     """Show the database: its sources, record counts, age, schema version and size."""
