@@ -179,6 +179,7 @@ def iter_zip_records(
         try:
             with archive.open(info) as member:
                 data = member.read(MAX_RECORD_BYTES + 1)
+        # zipfile raises NotImplementedError for a compression method it lacks (deflate64...)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
             if strict:
                 raise zipfile.BadZipFile(f"{member_where}: {exc}") from exc
