@@ -118,6 +118,28 @@ def _trimmed(part: str) -> list[tuple[tuple[int, ...], int]]:
     return runs
 
 
+PartKey = tuple[tuple[tuple[int, ...], int], ...]
+
+
+def part_key(part: str) -> PartKey:
+    """A tuple that orders upstream versions (or revisions) as `compare_part` does.
+
+    dpkg compares runs pairwise, padding the shorter list with empty runs. Without trailing
+    empty runs and with one empty run appended, plain tuple order agrees: only the first run
+    can be empty, so the appended run meets a non-empty run wherever the lists part, except
+    when a part has no run left at all, which gets a second empty run for that case."""
+    runs = _trimmed(part)
+    if not runs:
+        return (_EMPTY_RUN, _EMPTY_RUN)
+    return (*runs, _EMPTY_RUN)
+
+
+def sort_key(text: str) -> tuple[int, PartKey, PartKey]:
+    """A key that orders Debian version strings as dpkg does (for sorting many versions)."""
+    version = DebianVersion.parse(text)
+    return (version.epoch, part_key(version.upstream), part_key(version.revision))
+
+
 def compare(left: str, right: str) -> int:
     """Compare two Debian version strings as `dpkg --compare-versions` does: -1, 0 or 1."""
     return DebianVersion.parse(left).compare(DebianVersion.parse(right))

@@ -34,8 +34,7 @@ from typing import Any, Final
 
 import packaging.version
 
-from hullguard.versions import apk, maven, rpm, semver
-from hullguard.versions.dpkg import _EMPTY_RUN, DebianVersion, _runs
+from hullguard.versions import apk, dpkg, maven, rpm, semver
 
 _CACHE_SIZE: Final = 65536
 
@@ -57,27 +56,6 @@ class UnsupportedEcosystem(ValueError):
         known = ", ".join(sorted(_ORDERING_OF))
         super().__init__(f"no version ordering for ecosystem {ecosystem!r} (known: {known})")
         self.ecosystem = ecosystem
-
-
-DpkgPartKey = tuple[tuple[tuple[int, ...], int], ...]
-
-
-def _dpkg_part_key(part: str) -> DpkgPartKey:
-    """dpkg compares runs pairwise, padding the shorter list with empty runs. Without trailing
-    empty runs and with one empty run appended, plain tuple order agrees: only the first run
-    can be empty, so the appended run meets a non-empty run wherever the lists part, except
-    when a part has no run left at all, which gets a second empty run for that case."""
-    runs = _runs(part)
-    while runs and runs[-1] == _EMPTY_RUN:
-        runs.pop()
-    if not runs:
-        return (_EMPTY_RUN, _EMPTY_RUN)
-    return (*runs, _EMPTY_RUN)
-
-
-def _dpkg_key(text: str) -> tuple[int, DpkgPartKey, DpkgPartKey]:
-    version = DebianVersion.parse(text)
-    return (version.epoch, _dpkg_part_key(version.upstream), _dpkg_part_key(version.revision))
 
 
 def _apk2_key(text: str) -> apk.VersionKey:
@@ -112,7 +90,7 @@ def _pep440_key(text: str) -> packaging.version.Version:
 
 
 _KEYS: Final[dict[str, Callable[[str], Any]]] = {
-    "dpkg": _dpkg_key,
+    "dpkg": dpkg.sort_key,
     "apk2": _apk2_key,
     "apk3": _apk3_key,
     "rpm": _rpm_key,
