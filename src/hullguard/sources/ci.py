@@ -173,7 +173,7 @@ class _Reader:
         masked, found = _mask_expressions(text) if expressions else (text, [])
         script = _shell_parser.parse(masked, line_map=self.line_map(text, location))
         if found:
-            script = _restore_expressions(script, found)
+            script = restore_expressions(script, found)
         self.parsed[key] = script
         runs, errors = runs_from_script(script, self.display)
         self.errors.extend(shell_errors(script, self.display))
@@ -221,7 +221,7 @@ class _Reader:
         return entries
 
     def settings_from_options(self, settings: RunSettings, text: str, location: Location) -> None:
-        words = _split_words(text, _shell_parser.LineMap(self.line_map(text, location)).at)
+        words = split_words(text, _shell_parser.LineMap(self.line_map(text, location)).at)
         options, _, errors = parse_options(words, self.display, stop_at_image=False)
         self.errors.extend(errors)
         for option in options:
@@ -234,7 +234,7 @@ def _mask_expressions(text: str) -> tuple[str, list[str]]:
     found: list[str] = []
 
     def mask(match: re.Match[str]) -> str:
-        code = _letters(len(found))
+        code = placeholder_code(len(found))
         body = f"${{HG{code}"
         if len(body) + 1 > len(match.group(0)):
             return match.group(0)
@@ -244,7 +244,8 @@ def _mask_expressions(text: str) -> tuple[str, list[str]]:
     return _EXPRESSION.sub(mask, text), found
 
 
-def _letters(index: int) -> str:
+def placeholder_code(index: int) -> str:
+    """The letters of the `index`-th `${HG...}` placeholder (a, b, ..., z, ba, ...)."""
     code = ""
     while True:
         code = chr(ord("a") + index % 26) + code
@@ -260,7 +261,10 @@ def _number(code: str) -> int:
     return index
 
 
-def _restore_expressions(script: Script, expressions: list[str]) -> Script:
+def restore_expressions(script: Script, expressions: list[str]) -> Script:
+    """The script's words with each `${HG...}` placeholder put back to the CI expression it
+    stood for while the shell parser read the script."""
+
     def restore(text: str) -> str:
         def put_back(match: re.Match[str]) -> str:
             index = _number(match.group(1))
@@ -280,7 +284,7 @@ def _restore_expressions(script: Script, expressions: list[str]) -> Script:
     return Script(commands, script.errors)
 
 
-def _split_words(text: str, position: Any) -> list[Word]:
+def split_words(text: str, position: Any) -> list[Word]:
     """A flag string split as a command line is: whitespace separates, quotes group, a
     backslash escapes, and a `${{ ... }}` expression is one piece."""
     words: list[Word] = []

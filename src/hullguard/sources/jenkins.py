@@ -40,9 +40,9 @@ from hullguard.sources.ci import (
     Job,
     Pipeline,
     Step,
-    _letters,
-    _restore_expressions,
-    _split_words,
+    placeholder_code,
+    restore_expressions,
+    split_words,
 )
 from hullguard.sources.docker_cli import RunSettings, parse_options, runs_from_script, shell_errors
 from hullguard.sources.kubernetes import load_kubernetes
@@ -541,7 +541,7 @@ class _Reader:
         settings = RunSettings(self.display)
         for option in options:
             position = _shell_parser.LineMap(option.positions).at
-            words = _split_words(option.text, position)
+            words = split_words(option.text, position)
             parsed, _, errors = parse_options(words, self.display, stop_at_image=False)
             self.errors.extend(errors)
             for flag in parsed:
@@ -568,7 +568,7 @@ class _Reader:
         masked, found = _mask_groovy(token.text)
         script = _shell_parser.parse(masked, line_map=list(token.positions))
         if found:
-            script = _restore_expressions(script, found)
+            script = restore_expressions(script, found)
         runs, errors = runs_from_script(script, self.display)
         self.errors.extend(shell_errors(script, self.display))
         self.errors.extend(errors)
@@ -603,7 +603,7 @@ def _mask_groovy(text: str) -> tuple[str, list[str]]:
         written = match.group(0)
         if _SHELL_PARAMETER.fullmatch(written):
             return written
-        body = f"${{HG{_letters(len(found))}"
+        body = f"${{HG{placeholder_code(len(found))}"
         if len(body) + 1 > len(written):
             return written
         found.append(written)
